@@ -1,0 +1,43 @@
+// One build: the AssemblyScript core (release + debug targets), then the TS layer bundled by esbuild
+// into one ESM entry (Wasm bytes embedded; works in Node 20+ and browsers) and the CLI.
+// `--if-stale` skips the work when every output is newer than every input (npm start/test use it).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const outputs = ['build/kfree_rcu_sim.wasm', 'build/kfree_rcu_sim.debug.wasm', 'dist/index.js', 'dist/cli.js'];
+const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'package.json'];
+
+function newest(path) {
+  const p = join(root, path);
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...readdirSync(p).map((f) => newest(join(path, f))));
+}
+
+function stale() {
+  const oldestOut = Math.min(...outputs.map((o) => (existsSync(join(root, o)) ? statSync(join(root, o)).mtimeMs : 0)));
+  return oldestOut === 0 || Math.max(...inputs.map(newest)) > oldestOut;
+}
+
+if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
+
+const asc = join(root, 'node_modules/.bin/asc');
+for (const target of ['release', 'debug']) {
+  execFileSync(asc, ['assembly/index.ts', '--target', target], { cwd: root, stdio: 'inherit' });
+}
+
+const common = { bundle: true, format: 'esm', loader: { '.wasm': 'binary' }, sourcemap: true, logLevel: 'warning' };
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(root, 'dist/index.js'), platform: 'neutral' });
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/cli.ts')],
+  outfile: join(root, 'dist/cli.js'),
+  platform: 'node',
+  banner: { js: '#!/usr/bin/env node' },
+  external: ['benchmark'],
+});
+console.error('build: ok');

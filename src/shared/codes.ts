@@ -1,0 +1,151 @@
+// Numeric codes shared by the AssemblyScript core and the TypeScript layer.
+//
+// This file is compiled twice: by `asc` (imported from assembly/) and by esbuild/tsc (imported from
+// src/). It must therefore stay valid in both languages: plain `export enum` with integer literals,
+// no other syntax. It is the single definition of every number that crosses the Wasm boundary as a
+// *meaning* (event kinds, contexts, status codes, callback kinds). Offsets and sizes never live
+// here: those come from the Wasm module's exported globals (assembly/layout.ts).
+
+/** Execution contexts of a simulated CPU, lowest first. `Probe` sits on top of whatever it interrupted. */
+export enum Ctx {
+  Task = 0,
+  Softirq = 1,
+  Hardirq = 2,
+  Nmi = 3,
+  Probe = 4,
+}
+
+/** Result of every machine command. 0 = OK; anything else is an API-misuse error or a machine failure. */
+export enum Status {
+  Ok = 0,
+  // API misuse: typed error, machine stays usable.
+  BadCpu = 1,
+  BadHandle = 2,
+  BadContext = 3, // command not allowed in the CPU's current context (e.g. sleeping in atomic)
+  NmiNested = 4,
+  IrqsDisabled = 5, // hardirq entry with irqs disabled
+  NotHeld = 6, // unlock of a lock this context does not hold
+  LockHeldRemote = 7, // interactive spin on a lock another CPU holds: would block forever
+  Unbalanced = 8, // exit/unlock/enable without the matching enter/lock/disable
+  CpuIdle = 9, // command on an idle CPU
+  NotIdle = 10, // setIdle(true) while the CPU is not at a plain task level
+  DoubleFree = 11,
+  NotAllocated = 12, // object is free or unknown
+  AlreadyQueued = 13, // object already queued for a deferred free
+  OutOfObjects = 14, // slab exhausted (maxObjects)
+  TableFull = 15, // no room for another lock/llist/irq_work/work
+  RcuStall = 16, // synchronize_rcu could not complete within the stall timeout
+  BadArgument = 17,
+  // Machine failures: the machine is poisoned afterwards.
+  Deadlock = 64,
+  Invariant = 65,
+}
+
+/** Lowest status that poisons the machine. */
+export const STATUS_FATAL = 64;
+
+/** Built-in irq_work callbacks (the model's `work->func`). */
+export enum IrqWorkFn {
+  /** Does nothing but leave an IRQ_WORK_RUN event. */
+  Nop = 0,
+  /** Re-queues itself while its `arg` countdown is > 0 (decrementing it): the re-queue-from-callback rule. */
+  Requeue = 1,
+  /** `llist_del_all(arg)` then `call_rcu()` each node, newest first: the deferred-free pattern. */
+  LlistCallRcu = 2,
+}
+
+/** Built-in workqueue callbacks. */
+export enum WorkFn {
+  Nop = 0,
+}
+
+/** What an `rcu_head` on a callback list does when invoked (the model's `head->func`). */
+export enum RcuCbFn {
+  /** kfree the object that embeds the head. */
+  FreeObj = 1,
+}
+
+/**
+ * Trace event kinds. Every event has: kind, cpu, ctx (the CPU's current context when emitted),
+ * time in ns, and up to three u32 arguments a, b, c (meaning given per kind; unused = 0).
+ * docs/model.md says exactly when each is emitted.
+ */
+export enum Ev {
+  CtxEnter = 1, // a = ctx entered
+  CtxExit = 2, // a = ctx left
+  IrqDisable = 3, // a = new nesting depth
+  IrqEnable = 4, // a = new nesting depth
+  Tick = 5, // a = jiffies
+  TickDeferred = 6, // a = jiffies (irqs were off; delivered later)
+  Qs = 7, // a = gp_seq of the GP it counted for
+  GpStart = 8, // a = new gp_seq
+  GpEnd = 9, // a = new gp_seq
+  IrqWorkQueue = 10, // a = work, b = 1 claimed / 0 already pending, c = 1 if a self-IPI was raised
+  IrqWorkRun = 11, // a = work
+  LlistAdd = 12, // a = llist, b = obj, c = 1 if the list was empty
+  LlistDelAll = 13, // a = llist, b = number of nodes taken
+  LockAcquire = 14, // a = lock
+  LockTrylockFail = 15, // a = lock, b = holder cpu
+  LockRelease = 16, // a = lock
+  Deadlock = 17, // a = lock, b = holder ctx, c = acquirer ctx
+  TimerFire = 18, // a = timer
+  WorkQueue = 19, // a = work, b = 1 queued / 0 already pending, c = delay in jiffies
+  WorkRun = 20, // a = work
+  CallRcu = 21, // a = obj, b = gp snapshot
+  RcuCbInvoke = 22, // a = obj
+  Kmalloc = 23, // a = obj
+  Kfree = 24, // a = obj
+  PageAlloc = 25, // a = page (0xffffffff on failure)
+  PageFree = 26, // a = page
+  SyncBegin = 27, // a = gp snapshot waited for
+  SyncEnd = 28, // a = gp_seq
+  IdleEnter = 29,
+  IdleExit = 30,
+  PreemptDisable = 31, // a = new preempt count
+  PreemptEnable = 32, // a = new preempt count
+  RcuReadLock = 33, // a = new nesting
+  RcuReadUnlock = 34, // a = new nesting
+  CondResched = 35,
+  WorkCancel = 36, // a = work, b = 1 if it was pending
+}
+
+/** Kinds of timer callbacks. */
+export enum TimerFn {
+  /** The timer of a delayed work: queue that work on the timer's CPU. */
+  QueueWork = 0,
+}
+
+/**
+ * Per-CPU counters, in storage order. The TS names are this enum's own keys (`Stat[i]`), so the
+ * list exists exactly once. `STAT_COUNT` must stay last.
+ */
+export enum Stat {
+  ticks = 0,
+  tickDeferred = 1,
+  qs = 2,
+  gpStart = 3,
+  gpEnd = 4,
+  irqWorkQueued = 5,
+  irqWorkRejected = 6,
+  irqWorkRun = 7,
+  lazyRun = 8,
+  selfIpi = 9,
+  llistAdd = 10,
+  llistDelAll = 11,
+  lockAcquire = 12,
+  trylockFail = 13,
+  deadlocks = 14,
+  timerFire = 15,
+  workQueued = 16,
+  workRun = 17,
+  callRcu = 18,
+  rcuCbInvoked = 19,
+  kmalloc = 20,
+  kfree = 21,
+  prematureFree = 22,
+  pageAlloc = 23,
+  pageAllocFail = 24,
+  pageFree = 25,
+  synchronizeRcu = 26,
+  STAT_COUNT = 27,
+}

@@ -1,0 +1,197 @@
+// The contract: the one TypeScript interface both machines implement (the Wasm machine in
+// src/wasm/machine.ts and the pure-TS baseline in src/baseline/machine.ts). Every rule behind these
+// methods is stated in docs/model.md; the contract tests in test/contract/ run the same assertions
+// against both, and test/differential.test.ts requires identical traces and stats.
+//
+// Handles are small integers: CPUs 0..nrCpus-1, objects/pages/locks/llists/irq_works/works are
+// indices handed out by the machine. Every method validates its arguments and throws `RcuError`
+// (src/errors.ts) on API misuse; a deadlock or broken invariant throws `RcuMachineFailure` and
+// poisons the machine (every later call throws the same failure).
+
+import type { Ctx, IrqWorkFn, WorkFn } from './shared/codes.js';
+
+export type { Ctx, IrqWorkFn, WorkFn };
+
+export type Hz = 100 | 250 | 1000;
+
+/** Options accepted by `createMachine()`. Every key is optional; defaults are kernel values. */
+export interface MachineOptions {
+  /** Number of simulated CPUs, 1..1024. Default 4. */
+  nrCpus?: number;
+  /** Timer interrupt frequency. Default 1000. */
+  hz?: Hz;
+  /** Seed of the machine's one PRNG (u32). Default 1. */
+  seed?: number;
+  /** Capacity of the slab (objects that can be allocated at once). Default 65536. */
+  maxObjects?: number;
+  /** Size of a simulated object in bytes (>= rcuHeadOffset + 16). Default 24 (rcuscale's kfree_obj). */
+  objSize?: number;
+  /** Offset of the embedded rcu_head inside an object; < 4096 as the kernel requires. Default 8. */
+  rcuHeadOffset?: number;
+  /** Pages the page allocator can hand out. Default 1024. */
+  maxPages?: number;
+  /** Probability (0..1, applied with the machine PRNG) that a page allocation fails. Default 0. */
+  pageFailRate?: number;
+  /** Initial `gp_seq`. Default (0 - 300) << 2 as in the kernel, so counters wrap early. */
+  gpSeqStart?: number;
+  /** Record the event trace. Default true. */
+  trace?: boolean;
+  /** Events kept in the trace ring buffer (older ones are dropped, still hashed). Default 65536. */
+  traceCapacity?: number;
+  /** Jiffies `synchronize_rcu()` may wait before failing with RcuStall. Default 21 * hz (RCU CPU stall timeout). */
+  rcuStallJiffies?: number;
+}
+
+export type ResolvedOptions = Required<MachineOptions>;
+
+export type ObjState = 'free' | 'allocated' | 'queued';
+
+export interface ObjInfo {
+  state: ObjState;
+  /** GP snapshot taken when the object was queued (0 unless queued). */
+  snap: number;
+}
+
+export interface CpuInfo {
+  /** Context stack, bottom (always 'task') first. */
+  ctx: CtxName[];
+  irqsDisabled: boolean;
+  /** local_irq_save nesting across all frames. */
+  irqDepth: number;
+  preemptCount: number;
+  rcuNesting: number;
+  idle: boolean;
+  /** A tick arrived while irqs were off and waits for the next irq-enabled point. */
+  tickPending: boolean;
+  /** A self-IPI is pending (a raised irq_work waits for the next irq-enabled point). */
+  ipiPending: boolean;
+}
+
+export type CtxName = 'task' | 'softirq' | 'hardirq' | 'nmi' | 'probe';
+
+export interface IrqWorkInit {
+  fn: 'nop' | 'requeue' | 'llist-call-rcu';
+  /** Lazy works wait for the tick and never raise a self-IPI (IRQ_WORK_INIT_LAZY). Default false. */
+  lazy?: boolean;
+  /** requeue: how many more times to re-queue; llist-call-rcu: the llist handle. */
+  arg?: number;
+}
+
+export interface IrqWorkInfo {
+  pending: boolean;
+  busy: boolean;
+  lazy: boolean;
+  /** CPU whose list holds it while pending, else -1. */
+  cpu: number;
+}
+
+export interface TraceEvent {
+  /** Position in the whole run (0-based), counting dropped events. */
+  seq: number;
+  kind: string;
+  cpu: number;
+  ctx: CtxName;
+  /** Virtual time in ns. */
+  t: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** Counters per CPU; `total` is their sum. Names are listed in src/stats.ts. */
+export interface Stats {
+  total: Record<string, number>;
+  perCpu: Record<string, number>[];
+}
+
+export interface Failure {
+  status: string;
+  message: string;
+  cpu: number;
+  /** For deadlocks: the lock, and the contexts involved. */
+  lock?: number;
+  holderCtx?: CtxName;
+  acquirerCtx?: CtxName;
+}
+
+/**
+ * One simulated machine. All methods are synchronous; time moves only through `advance()`,
+ * `synchronizeRcu()` and (later) `run()`. Commands that act "on a CPU" run in that CPU's current
+ * context (the top of its context stack) at the current virtual time.
+ */
+export interface RcuMachine {
+  readonly impl: 'wasm' | 'ts';
+  readonly options: Readonly<ResolvedOptions>;
+
+  // -- clock --------------------------------------------------------------------------------
+  /** Virtual time in ns. */
+  now(): number;
+  jiffies(): number;
+  /** Process the next `n` ticks (docs/model.md "Tick"), moving time to each jiffy boundary. */
+  advance(n: number): void;
+
+  // -- CPU contexts -------------------------------------------------------------------------
+  enter(cpu: number, ctx: Exclude<CtxName, 'task'>): void;
+  exit(cpu: number): void;
+  localIrqSave(cpu: number): void;
+  localIrqRestore(cpu: number): void;
+  preemptDisable(cpu: number): void;
+  preemptEnable(cpu: number): void;
+  rcuReadLock(cpu: number): void;
+  rcuReadUnlock(cpu: number): void;
+  condResched(cpu: number): void;
+  setIdle(cpu: number, idle: boolean): void;
+  cpuInfo(cpu: number): CpuInfo;
+
+  // -- simulated memory ---------------------------------------------------------------------
+  kmalloc(cpu: number): number;
+  kfree(cpu: number, obj: number): void;
+  objInfo(obj: number): ObjInfo;
+  /** Returns a page handle, or -1 when the allocation failed (injected or exhausted). */
+  allocPage(cpu: number): number;
+  freePage(cpu: number, page: number): void;
+  /** The next `n` page allocations fail. */
+  failNextPageAllocs(n: number): void;
+
+  // -- locks, llist, irq_work ---------------------------------------------------------------
+  createLock(): number;
+  spinLock(cpu: number, lock: number): void;
+  spinTrylock(cpu: number, lock: number): boolean;
+  spinUnlock(cpu: number, lock: number): void;
+  createLlist(): number;
+  llistAdd(cpu: number, llist: number, obj: number): boolean;
+  llistDelAll(cpu: number, llist: number): number[];
+  createIrqWork(init: IrqWorkInit): number;
+  irqWorkQueue(cpu: number, work: number): boolean;
+  irqWorkInfo(work: number): IrqWorkInfo;
+
+  // -- workqueues and timers ----------------------------------------------------------------
+  /** A delayed work (work + timer) whose callback only leaves a WorkRun event. */
+  createDelayedWork(): number;
+  queueWork(cpu: number, dwork: number): boolean;
+  queueDelayedWork(cpu: number, dwork: number, delay: number): boolean;
+  modDelayedWork(cpu: number, dwork: number, delay: number): boolean;
+  cancelDelayedWork(cpu: number, dwork: number): boolean;
+  delayedWorkPending(dwork: number): boolean;
+
+  // -- RCU ----------------------------------------------------------------------------------
+  gpSeq(): number;
+  getStateSynchronizeRcu(): number;
+  startPollSynchronizeRcu(cpu: number): number;
+  pollStateSynchronizeRcu(cookie: number): boolean;
+  callRcu(cpu: number, obj: number): void;
+  synchronizeRcu(cpu: number): void;
+
+  // -- results ------------------------------------------------------------------------------
+  stats(): Stats;
+  /** The events still in the ring buffer, oldest first. */
+  trace(): TraceEvent[];
+  /** Number of events emitted so far (including dropped ones). */
+  traceCount(): number;
+  /** FNV-1a hash over every event emitted so far: equal runs have equal digests. */
+  traceDigest(): number;
+  /** The failure that poisoned this machine, or null. */
+  failure(): Failure | null;
+  /** A random u32 from the machine's PRNG (advances it). */
+  random(): number;
+}
