@@ -1,0 +1,87 @@
+// The whole simulated machine state and the two primitives every rule uses: emit an event and
+// count a stat, both stamped on a CPU (docs/model.md, "Words"). The rules themselves live in the
+// files named after their kernel counterparts; TsMachine (machine.ts) validates API calls and then
+// runs them against this state.
+import { RcuMachineFailure } from '../errors.js';
+import { ctxName } from '../events.js';
+import { rcuErrorMessage, type CommandName } from '../messages.js';
+import { Ev, Stat, Status } from '../shared/codes.js';
+import type { Failure, ResolvedOptions } from '../types.js';
+import { Cpu } from './cpu.js';
+import type { IrqWork } from './irq_work.js';
+import type { SpinLock } from './lock.js';
+import type { Llist } from './llist.js';
+import { Prng } from './prng.js';
+import { PageAllocator, Slab, type SlabObject } from './slab.js';
+import { StatRows } from './stats.js';
+import { Trace } from './trace.js';
+import type { DelayedWork } from './workqueue.js';
+
+export class Kernel {
+  readonly tickNs: number;
+  now = 0;
+  /** u32, wrap-safe comparisons only. */
+  jiffies = 0;
+  readonly cpus: Cpu[];
+  readonly trace: Trace;
+  readonly stats: StatRows;
+  readonly prng: Prng;
+  readonly slab: Slab;
+  readonly pages: PageAllocator;
+  failNextPageAllocs = 0;
+
+  // RCU (rcu_state, reduced to one sequence: docs/model.md §6)
+  gpSeq: number;
+  gpSeqNeeded: number;
+
+  readonly locks: SpinLock[] = [];
+  readonly llists: Llist<SlabObject>[] = [];
+  readonly irqWorks: IrqWork[] = [];
+  readonly dworks: DelayedWork[] = [];
+  /** Machine-wide timer arming sequence: ties between equal `expires` fire in arming order. */
+  timerSeq = 0;
+
+  /** The command being executed, for failure messages. */
+  command: CommandName = 'advance';
+  args: readonly unknown[] = [];
+  failure: RcuMachineFailure | null = null;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.tickNs = 1e9 / options.hz;
+    this.cpus = Array.from({ length: options.nrCpus }, (_, i) => new Cpu(i));
+    this.trace = new Trace(options.trace, options.traceCapacity);
+    this.stats = new StatRows(options.nrCpus);
+    this.prng = new Prng(options.seed);
+    this.slab = new Slab(options.maxObjects);
+    this.pages = new PageAllocator(options.maxPages);
+    this.gpSeq = options.gpSeqStart >>> 0;
+    this.gpSeqNeeded = this.gpSeq;
+  }
+
+  emit(cpu: Cpu, kind: Ev, a = 0, b = 0, c = 0): void {
+    this.trace.emit(kind, cpu.id, cpu.ctx, this.now, a, b, c);
+  }
+
+  count(cpu: Cpu, stat: Stat): void {
+    this.stats.count(cpu.id, stat);
+  }
+
+  /** Records a fatal failure, poisons the machine and throws. */
+  fail(failure: Omit<Failure, 'message'>, invariant?: string): never {
+    const message = rcuErrorMessage(this.command, this.args, Status[failure.status as keyof typeof Status], this.options, {
+      holderCtx: failure.holderCtx,
+      acquirerCtx: failure.acquirerCtx,
+      invariant,
+    });
+    this.failure = new RcuMachineFailure({ ...failure, message });
+    throw this.failure;
+  }
+
+  invariant(cpu: Cpu, text: string): never {
+    return this.fail({ status: 'Invariant', cpu: cpu.id }, text);
+  }
+
+  ctxName(cpu: Cpu): ReturnType<typeof ctxName> {
+    return ctxName(cpu.ctx);
+  }
+}

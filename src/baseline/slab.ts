@@ -1,0 +1,110 @@
+// Simulated memory (docs/model.md §8): a slab of `maxObjects` objects with an embedded rcu_head,
+// and a page allocator. Both hand out the most recently freed entry first (LIFO, like a slab's
+// per-CPU freelist), else the next never-used index (bump). The objects carry the shadow state
+// the checker needs: which GP snapshot they were queued under.
+//
+// Simplified: object bytes are not simulated; `objSize`/`rcuHeadOffset` only constrain options.
+
+export type Where = 'llist' | 'detached' | 'cblist';
+
+/**
+ * One slab object.
+ * @state: free | allocated | queued (kfree_rcu'd, waiting for a GP).
+ * @where: for a queued object: on an llist, detached by llist_del_all, or on a callback list.
+ * @snap: get_state_synchronize_rcu() at the time it was queued (its "kfree_rcu call time").
+ * @cbSnap: the cookie of its rcu_head while on a callback list.
+ * @next: the embedded rcu_head.next / llist_node.next / freelist pointer.
+ */
+export class SlabObject {
+  state: 'free' | 'allocated' | 'queued' = 'allocated';
+  where: Where | null = null;
+  snap = 0;
+  cbSnap = 0;
+  next: SlabObject | null = null;
+
+  constructor(readonly id: number) {}
+}
+
+export class Slab {
+  /** Every object handed out so far; the index is the handle. */
+  readonly objects: SlabObject[] = [];
+  private freelist: SlabObject | null = null;
+
+  constructor(readonly maxObjects: number) {}
+
+  canAlloc(): boolean {
+    return this.freelist !== null || this.objects.length < this.maxObjects;
+  }
+
+  /** null when the slab is exhausted. */
+  alloc(): SlabObject | null {
+    let obj = this.freelist;
+    if (obj !== null) {
+      this.freelist = obj.next;
+    } else {
+      if (this.objects.length >= this.maxObjects) return null;
+      obj = new SlabObject(this.objects.length);
+      this.objects.push(obj);
+    }
+    obj.state = 'allocated';
+    obj.where = null;
+    obj.snap = 0;
+    obj.next = null;
+    return obj;
+  }
+
+  free(obj: SlabObject): void {
+    obj.state = 'free';
+    obj.where = null;
+    obj.snap = 0;
+    obj.cbSnap = 0;
+    obj.next = this.freelist;
+    this.freelist = obj;
+  }
+
+  lookup(handle: unknown): SlabObject | undefined {
+    return typeof handle === 'number' && Number.isInteger(handle) ? this.objects[handle] : undefined;
+  }
+}
+
+class Page {
+  free = false;
+  next: Page | null = null;
+  constructor(readonly id: number) {}
+}
+
+export class PageAllocator {
+  readonly pages: Page[] = [];
+  private freelist: Page | null = null;
+
+  constructor(readonly maxPages: number) {}
+
+  available(): boolean {
+    return this.freelist !== null || this.pages.length < this.maxPages;
+  }
+
+  /** The caller checked `available()`. */
+  alloc(): number {
+    let page = this.freelist;
+    if (page !== null) {
+      this.freelist = page.next;
+    } else {
+      page = new Page(this.pages.length);
+      this.pages.push(page);
+    }
+    page.free = false;
+    page.next = null;
+    return page.id;
+  }
+
+  free(id: number): void {
+    const page = this.pages[id];
+    page.free = true;
+    page.next = this.freelist;
+    this.freelist = page;
+  }
+
+  lookup(handle: unknown): Page | undefined {
+    return typeof handle === 'number' && Number.isInteger(handle) ? this.pages[handle] : undefined;
+  }
+}

@@ -1,0 +1,50 @@
+// The kmalloc/kfree/page rules that emit events (docs/model.md §8); the data structures are in
+// slab.ts. Callers have validated API arguments; every function here may run in any context.
+import { Ev, Stat } from '../shared/codes.js';
+import type { Cpu } from './cpu.js';
+import type { Kernel } from './kernel.js';
+import { pollStateSynchronizeRcu } from './rcu.js';
+import type { SlabObject } from './slab.js';
+
+export const PAGE_ALLOC_FAILED = 0xffffffff;
+
+/** kmalloc(); the caller checked the slab is not exhausted. */
+export function kmalloc(k: Kernel, cpu: Cpu): number {
+  const obj = k.slab.alloc()!;
+  k.emit(cpu, Ev.Kmalloc, obj.id);
+  k.count(cpu, Stat.kmalloc);
+  return obj.id;
+}
+
+/**
+ * kfree() of an allocated object (API) or of a queued one (RCU callback). Freeing a queued object
+ * whose GP snapshot is not yet done is the bug kvfree_rcu exists to prevent: it is counted as
+ * `prematureFree`, which the checker turns into a violation.
+ */
+export function kfreeInternal(k: Kernel, cpu: Cpu, obj: SlabObject): void {
+  if (obj.state === 'queued' && !pollStateSynchronizeRcu(k, obj.snap)) k.count(cpu, Stat.prematureFree);
+  k.slab.free(obj);
+  k.emit(cpu, Ev.Kfree, obj.id);
+  k.count(cpu, Stat.kfree);
+}
+
+/** alloc_page(): injected failures first, then the random failure rate, then exhaustion. */
+export function allocPage(k: Kernel, cpu: Cpu): number {
+  let page = PAGE_ALLOC_FAILED;
+  if (k.failNextPageAllocs > 0) {
+    k.failNextPageAllocs--;
+  } else if (k.options.pageFailRate > 0 && k.prng.next() / 2 ** 32 < k.options.pageFailRate) {
+    // injected by the failure rate
+  } else if (k.pages.available()) {
+    page = k.pages.alloc();
+  }
+  k.emit(cpu, Ev.PageAlloc, page);
+  k.count(cpu, page === PAGE_ALLOC_FAILED ? Stat.pageAllocFail : Stat.pageAlloc);
+  return page === PAGE_ALLOC_FAILED ? -1 : page;
+}
+
+export function freePage(k: Kernel, cpu: Cpu, page: number): void {
+  k.pages.free(page);
+  k.emit(cpu, Ev.PageFree, page);
+  k.count(cpu, Stat.pageFree);
+}
