@@ -1,0 +1,242 @@
+// THE memory map. Every byte of state lives in linear memory at an address derived here; no other
+// file computes a base or a stride. The regions are sized once by layout_init() (one memory.grow);
+// memory never grows afterwards, so the TS side's views stay valid for the machine's lifetime.
+// The TS side reads the bases/strides it needs from the exported globals below, never retyping them
+// (test/unit/layout.test.ts pair-asserts them).
+//
+// ╒══════════════════ Linear memory (sized at init; never grows) ══════════════════╕
+//  [0, __heap_base)   AS static data (strings of abort messages). No AS heap is ever used.
+//  CPU      Cpu[nr_cpus]                     stride CPU_STRIDE   (header + frames[FRAMES_MAX])
+//  STATS    f64[nr_cpus][Stat.STAT_COUNT]    stride STATS_STRIDE (one row per CPU)
+//  LOCK     Lock[LOCKS_MAX]                  stride LOCK_STRIDE
+//  LLIST    u32 first[LLISTS_MAX]            head of each llist (object id or NIL)
+//  IRQW     IrqWork[IRQ_WORKS_MAX]           stride IRQW_STRIDE
+//  WORK     DelayedWork[WORKS_MAX]           stride WORK_STRIDE  (work + its timer)
+//  IO       u32[IO_CAP]                      results too large for a return value
+//  TRACE    event[trace_cap]                 TRACE_EVENT_BYTES each (0 bytes when trace is off)
+//  PAGE     u32 next[max_pages], u8 state[max_pages]
+//  OBJSTATE u8 state[max_objects]            shadow state (OBJ_*), 1 byte per object
+//  OBJSNAP  u32 snap[max_objects]            shadow "kfree_rcu call time" cookie per object
+//  SLAB     object[max_objects]              obj_size bytes each; rcu_head at rcu_head_offset
+// ╘═════════════════════════════════════════════════════════════════════════════════╛
+// Every region starts 64-byte aligned. Handles are indices; addresses never cross the ABI.
+import { Stat } from '../src/shared/codes';
+import {
+  FRAMES_MAX, IO_CAP, IRQ_WORKS_MAX, LLISTS_MAX, LOCKS_MAX, WORKS_MAX,
+  max_objects, max_pages, nr_cpus, obj_size, rcu_head_offset, trace_cap, trace_on,
+} from './config';
+
+// Frame: one entry of a CPU's context stack (docs/model.md §2).
+//   +0  kind        u8   Ctx of the frame
+//   +1  level       u8   0 task, 1 softirq, 2 hardirq, 3 nmi; a probe copies the frame below
+//   +2  irq_off     u8   1 if this frame forces irqs off (hardirq, nmi, probe entered with irqs off)
+//   +4  irq_depth   u32  ┐
+//   +8  preempt     u32  │ the CPU's counters at entry; exit() requires them unchanged
+//   +12 rcu_nesting u32  │
+//   +16 locks_held  u32  ┘
+@unmanaged export class Frame {
+  kind: u8;
+  level: u8;
+  irq_off: u8;
+  pad: u8;
+  irq_depth: u32;
+  preempt_count: u32;
+  rcu_nesting: u32;
+  locks_held: u32;
+}
+
+// Cpu: per-CPU state, then FRAMES_MAX frames (frame 0 is always task).
+//   @depth:       frames on the context stack (>= 1)
+//   @irq_depth, @preempt_count, @rcu_nesting: nesting counters across all frames
+//   @locks_held:  raw spinlocks held by frames of this CPU
+//   @nmi_frames:  nmi frames on the stack (NmiNested check without a scan)
+//   @idle, @tick_pending, @ipi_pending, @blocked (in synchronize_rcu), @qs_owed (to the current GP)
+//   @raised_list, @lazy_list: irq_work llists (work ids, newest first)
+//   @cb_head/@cb_tail: RCU callback list (objects through their rcu_head, FIFO)
+//   @wl_head/@wl_tail: worklist (delayed works, FIFO, doubly linked through the work)
+//   @timer_head/@timer_tail: armed timers sorted by (expires, arming order)
+@unmanaged export class Cpu {
+  depth: u32;
+  irq_depth: u32;
+  preempt_count: u32;
+  rcu_nesting: u32;
+  locks_held: u32;
+  nmi_frames: u32;
+  idle: u8;
+  tick_pending: u8;
+  ipi_pending: u8;
+  blocked: u8;
+  qs_owed: u8;
+  pad0: u8;
+  pad1: u16;
+  raised_list: u32;
+  lazy_list: u32;
+  cb_head: u32;
+  cb_tail: u32;
+  wl_head: u32;
+  wl_tail: u32;
+  timer_head: u32;
+  timer_tail: u32;
+}
+
+// Lock (raw_spinlock_t): holder_cpu NIL when free; holder_frame = index of the holding frame.
+@unmanaged export class Lock {
+  holder_cpu: u32;
+  holder_frame: u32;
+}
+
+// IrqWork (struct irq_work): flags IRQ_WORK_PENDING|BUSY|LAZY, func (IrqWorkFn), arg,
+// next (llist link), cpu (whose list holds it while PENDING, else NIL).
+@unmanaged export class IrqWork {
+  flags: u8;
+  func: u8;
+  pad: u16;
+  arg: u32;
+  next: u32;
+  cpu: u32;
+}
+
+// DelayedWork (struct delayed_work = work_struct + timer_list), one handle for both.
+//   @pending:    WORK_STRUCT_PENDING
+//   @wl_cpu:     CPU whose worklist holds it, or NIL; @wl_prev/@wl_next: worklist links
+//   @armed:      timer_pending(); @expires (jiffies); @timer_cpu; @t_prev/@t_next: timer list links
+@unmanaged export class DelayedWork {
+  pending: u32;
+  wl_cpu: u32;
+  wl_prev: u32;
+  wl_next: u32;
+  armed: u32;
+  expires: u32;
+  timer_cpu: u32;
+  t_prev: u32;
+  t_next: u32;
+}
+
+// RcuHead: the object's embedded struct rcu_head (16 bytes, as on 64-bit).
+//   +0 next    u32  link of whichever list holds the object (free list, llist, callback list)
+//   +4 cb_snap u32  the callback's GP cookie. *Simplified*: the kernel keeps GP numbers per
+//                   segment of rcu_segcblist; the model keeps one per callback in the spare half
+//                   of `next` (our links are 32-bit).
+//   +8 func    u32  RcuCbFn (the kernel's rcu_callback_t)
+@unmanaged export class RcuHead {
+  next: u32;
+  cb_snap: u32;
+  func: u32;
+  pad: u32;
+}
+
+// Shadow object states (OBJSTATE region). The public ObjState maps >= OBJ_QUEUED_LLIST to 'queued'.
+export const OBJ_FREE: u8 = 0;
+export const OBJ_ALLOCATED: u8 = 1;
+/** On an llist: the list owns the rcu_head link. */
+export const OBJ_QUEUED_LLIST: u8 = 2;
+/** Taken off an llist by llist_del_all: queued, owned by the caller (may be call_rcu'd). */
+export const OBJ_QUEUED: u8 = 3;
+/** On a CPU's RCU callback list. */
+export const OBJ_QUEUED_CB: u8 = 4;
+
+export const PAGE_FREE: u8 = 0;
+export const PAGE_ALLOCATED: u8 = 1;
+
+// -- derived strides and offsets (exported for the TS side) -----------------------------------
+export const FRAME_STRIDE: u32 = offsetof<Frame>();
+export const CPU_FRAMES: u32 = (offsetof<Cpu>() + 7) & ~7;
+export const CPU_STRIDE: u32 = (CPU_FRAMES + FRAMES_MAX * FRAME_STRIDE + 63) & ~63;
+export const STATS_STRIDE: u32 = <u32>Stat.STAT_COUNT * 8;
+export const LOCK_STRIDE: u32 = offsetof<Lock>();
+export const IRQW_STRIDE: u32 = offsetof<IrqWork>();
+export const WORK_STRIDE: u32 = offsetof<DelayedWork>();
+export const RCU_HEAD_BYTES: u32 = offsetof<RcuHead>();
+/** An event: [kind | ctx << 8 | cpu << 16, t_lo, t_hi, a, b, c] (docs/model.md §10). */
+export const TRACE_EVENT_WORDS: u32 = 6;
+export const TRACE_EVENT_BYTES: u32 = TRACE_EVENT_WORDS * 4;
+
+// -- region bases (set once by layout_init) ----------------------------------------------------
+export let CPU_BASE: u32 = 0;
+export let STATS_BASE: u32 = 0;
+export let LOCK_BASE: u32 = 0;
+export let LLIST_BASE: u32 = 0;
+export let IRQW_BASE: u32 = 0;
+export let WORK_BASE: u32 = 0;
+export let IO_BASE: u32 = 0;
+export let TRACE_BASE: u32 = 0;
+export let PAGE_NEXT_BASE: u32 = 0;
+export let PAGE_STATE_BASE: u32 = 0;
+export let OBJ_STATE_BASE: u32 = 0;
+export let OBJ_SNAP_BASE: u32 = 0;
+export let SLAB_BASE: u32 = 0;
+/** One past the last byte used. */
+export let MEMORY_END: f64 = 0;
+
+@inline function align64(x: u64): u64 {
+  return (x + 63) & ~(<u64>63);
+}
+
+/** Places every region after the static data and grows memory once. False if it does not fit. */
+export function layout_init(): bool {
+  let p: u64 = align64(<u64>__heap_base);
+  CPU_BASE = <u32>p; p = align64(p + <u64>nr_cpus * CPU_STRIDE);
+  STATS_BASE = <u32>p; p = align64(p + <u64>nr_cpus * STATS_STRIDE);
+  LOCK_BASE = <u32>p; p = align64(p + <u64>LOCKS_MAX * LOCK_STRIDE);
+  LLIST_BASE = <u32>p; p = align64(p + <u64>LLISTS_MAX * 4);
+  IRQW_BASE = <u32>p; p = align64(p + <u64>IRQ_WORKS_MAX * IRQW_STRIDE);
+  WORK_BASE = <u32>p; p = align64(p + <u64>WORKS_MAX * WORK_STRIDE);
+  IO_BASE = <u32>p; p = align64(p + <u64>IO_CAP * 4);
+  TRACE_BASE = <u32>p; p = align64(p + (trace_on ? <u64>trace_cap * TRACE_EVENT_BYTES : 0));
+  PAGE_NEXT_BASE = <u32>p; p = align64(p + <u64>max_pages * 4);
+  PAGE_STATE_BASE = <u32>p; p = align64(p + <u64>max_pages);
+  OBJ_STATE_BASE = <u32>p; p = align64(p + <u64>max_objects);
+  OBJ_SNAP_BASE = <u32>p; p = align64(p + <u64>max_objects * 4);
+  SLAB_BASE = <u32>p; p = align64(p + <u64>max_objects * obj_size);
+  MEMORY_END = <f64>p;
+  const pagesNeeded: u64 = (p + 0xffff) >> 16;
+  if (pagesNeeded > 65536) return false;
+  const have = <u64>memory.size();
+  if (pagesNeeded > have && memory.grow(<i32>(pagesNeeded - have)) < 0) return false;
+  return true;
+}
+
+// -- addressing --------------------------------------------------------------------------------
+@inline export function cpu_at(cpu: u32): Cpu {
+  return changetype<Cpu>(CPU_BASE + cpu * CPU_STRIDE);
+}
+@inline export function frame_at(cpu: u32, i: u32): Frame {
+  return changetype<Frame>(CPU_BASE + cpu * CPU_STRIDE + CPU_FRAMES + i * FRAME_STRIDE);
+}
+@inline export function stat_ptr(cpu: u32, s: u32): usize {
+  return STATS_BASE + cpu * STATS_STRIDE + (s << 3);
+}
+@inline export function lock_at(lock: u32): Lock {
+  return changetype<Lock>(LOCK_BASE + lock * LOCK_STRIDE);
+}
+@inline export function llist_ptr(list: u32): usize {
+  return LLIST_BASE + (list << 2);
+}
+@inline export function irq_work_at(w: u32): IrqWork {
+  return changetype<IrqWork>(IRQW_BASE + w * IRQW_STRIDE);
+}
+@inline export function dwork_at(w: u32): DelayedWork {
+  return changetype<DelayedWork>(WORK_BASE + w * WORK_STRIDE);
+}
+@inline export function io_ptr(i: u32): usize {
+  return IO_BASE + (i << 2);
+}
+@inline export function trace_ptr(slot: u32): usize {
+  return TRACE_BASE + slot * TRACE_EVENT_BYTES;
+}
+@inline export function page_next_ptr(page: u32): usize {
+  return PAGE_NEXT_BASE + (page << 2);
+}
+@inline export function page_state_ptr(page: u32): usize {
+  return PAGE_STATE_BASE + page;
+}
+@inline export function obj_state_ptr(obj: u32): usize {
+  return OBJ_STATE_BASE + obj;
+}
+@inline export function obj_snap_ptr(obj: u32): usize {
+  return OBJ_SNAP_BASE + (obj << 2);
+}
+/** The object's embedded rcu_head. */
+@inline export function rcu_head_of(obj: u32): RcuHead {
+  return changetype<RcuHead>(SLAB_BASE + obj * obj_size + rcu_head_offset);
+}

@@ -1,0 +1,66 @@
+// Simulated page allocator (docs/model.md §8): max_pages page handles with the slab's LIFO
+// free-list + bump rule, and fault injection (fail the next n allocations; fail with probability
+// pageFailRate using the machine PRNG, drawn only when the rate is > 0).
+// Kernel counterpart: __get_free_page(GFP_NOWAIT)/free_page() as used for kvfree_rcu bulk pages.
+// *Simplified*: a page is a handle with metadata only; no 4 KiB of simulated memory behind it.
+// Contexts: any.
+import { Ev, Stat, Status } from '../src/shared/codes';
+import { max_pages, NIL, page_fail_rate } from './config';
+import { cpu_check, cpu_done } from './cpu';
+import { set_result } from './io';
+import { PAGE_ALLOCATED, PAGE_FREE, page_next_ptr, page_state_ptr } from './layout';
+import { prng_next } from './prng';
+import { stat_inc } from './stats';
+import { emit } from './trace';
+
+let free_head: u32 = NIL;
+let bump: u32 = 0;
+let fail_next: u32 = 0;
+
+/** Takes a page, or returns NIL when the allocation fails (injected or exhausted). */
+function alloc_page(cpu: u32): u32 {
+  if (fail_next > 0) {
+    fail_next--;
+    return NIL;
+  }
+  if (page_fail_rate > 0 && <f64>prng_next() / 4294967296.0 < page_fail_rate) return NIL;
+  let page = free_head;
+  if (page != NIL) {
+    free_head = load<u32>(page_next_ptr(page));
+  } else {
+    if (bump == max_pages) return NIL;
+    page = bump++;
+  }
+  store<u8>(page_state_ptr(page), PAGE_ALLOCATED);
+  return page;
+}
+
+/** result() = the page, or 0xffffffff on failure (the TS side returns -1). */
+export function cmd_alloc_page(cpu: u32): Status {
+  const st = cpu_check(cpu);
+  if (st) return st;
+  const page = alloc_page(cpu);
+  emit(cpu, Ev.PageAlloc, page, 0, 0);
+  stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
+  set_result(page);
+  return cpu_done(cpu);
+}
+
+export function cmd_free_page(cpu: u32, page: u32): Status {
+  const st = cpu_check(cpu);
+  if (st) return st;
+  if (page >= bump) return Status.BadHandle;
+  if (load<u8>(page_state_ptr(page)) == PAGE_FREE) return Status.DoubleFree;
+  store<u8>(page_state_ptr(page), PAGE_FREE);
+  store<u32>(page_next_ptr(page), free_head);
+  free_head = page;
+  emit(cpu, Ev.PageFree, page, 0, 0);
+  stat_inc(cpu, Stat.pageFree);
+  return cpu_done(cpu);
+}
+
+/** The next n page allocations fail (replaces any count left). */
+export function cmd_fail_next_page_allocs(n: u32): Status {
+  fail_next = n;
+  return Status.Ok;
+}

@@ -1,0 +1,94 @@
+// Simulated slab (docs/model.md §8): max_objects objects of obj_size bytes in the SLAB region, each
+// with its rcu_head at rcu_head_offset; a 1-byte shadow state and a 4-byte shadow snapshot per
+// object (the checker's "kfree_rcu call time", the kernel's head_free_gp_snap idea).
+// Kernel counterpart: kmalloc()/kfree() of one kmem_cache (the free list is a slab's LIFO per-CPU
+// freelist; never-used objects are handed out in index order).
+// Contexts: any (the model's slab never sleeps and takes no lock).
+// Lists: the free list, llists and callback lists all thread through rcu_head.next; the shadow
+// state says which list (if any) owns an object's link:
+//
+//   never used ──kmalloc──► allocated ──llist_add──► queued/llist ──llist_del_all──► queued
+//        ▲                   │  │                                                       │
+//        └──── free ◄─kfree──┘  └──────────────call_rcu──────────► queued/cb ◄─call_rcu─┘
+//               ▲                                                      │
+//               └────────────────── callback invoked (kfree) ◄─────────┘
+import { Ev, Stat, Status } from '../src/shared/codes';
+import { max_objects, NIL } from './config';
+import { cpu_check, cpu_done } from './cpu';
+import { set_result, set_result2 } from './io';
+import {
+  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr, rcu_head_of,
+} from './layout';
+import { poll_state_synchronize_rcu } from './rcu';
+import { stat_inc } from './stats';
+import { emit } from './trace';
+
+let free_head: u32 = NIL;
+/** Objects ever handed out: ids >= bump were never allocated. */
+let bump: u32 = 0;
+
+/** A handle the slab has handed out at least once. */
+@inline export function obj_check(obj: u32): Status {
+  return obj < bump ? Status.Ok : Status.BadHandle;
+}
+
+@inline export function obj_state(obj: u32): u8 {
+  return load<u8>(obj_state_ptr(obj));
+}
+
+/** Puts a no-longer-used object on the free list (LIFO: it is the next one handed out). */
+@inline function slab_free(cpu: u32, obj: u32): void {
+  store<u8>(obj_state_ptr(obj), OBJ_FREE);
+  store<u32>(obj_snap_ptr(obj), 0);
+  rcu_head_of(obj).next = free_head;
+  free_head = obj;
+  emit(cpu, Ev.Kfree, obj, 0, 0);
+  stat_inc(cpu, Stat.kfree);
+}
+
+/** kfree() from an RCU callback: the object must have waited for its GP (else prematureFree). */
+export function kfree_internal(cpu: u32, obj: u32): void {
+  if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(obj_snap_ptr(obj)))) {
+    stat_inc(cpu, Stat.prematureFree);
+  }
+  slab_free(cpu, obj);
+}
+
+export function cmd_kmalloc(cpu: u32): Status {
+  const st = cpu_check(cpu);
+  if (st) return st;
+  let obj = free_head;
+  if (obj != NIL) {
+    free_head = rcu_head_of(obj).next;
+  } else {
+    if (bump == max_objects) return Status.OutOfObjects;
+    obj = bump++;
+  }
+  store<u8>(obj_state_ptr(obj), OBJ_ALLOCATED);
+  emit(cpu, Ev.Kmalloc, obj, 0, 0);
+  stat_inc(cpu, Stat.kmalloc);
+  set_result(obj);
+  return cpu_done(cpu);
+}
+
+export function cmd_kfree(cpu: u32, obj: u32): Status {
+  let st = cpu_check(cpu);
+  if (st) return st;
+  st = obj_check(obj);
+  if (st) return st;
+  const s = obj_state(obj);
+  if (s == OBJ_FREE) return Status.DoubleFree;
+  if (s != OBJ_ALLOCATED) return Status.AlreadyQueued;
+  slab_free(cpu, obj);
+  return cpu_done(cpu);
+}
+
+/** result() = 0 free / 1 allocated / 2 queued; result2() = snapshot (0 unless queued). */
+export function obj_info(obj: u32): Status {
+  const st = obj_check(obj);
+  if (st) return st;
+  const s = obj_state(obj);
+  set_result(s >= OBJ_QUEUED_LLIST ? 2 : <u32>s);
+  set_result2(s >= OBJ_QUEUED_LLIST ? load<u32>(obj_snap_ptr(obj)) : 0);
+  return Status.Ok;
+}

@@ -1,0 +1,150 @@
+// Workqueues and delayed works (docs/model.md §5.2, §5.3): the PENDING bit, per-CPU worklists
+// (FIFO, doubly linked so mod_delayed_work can unlink), and the kworker run.
+// Kernel counterpart: kernel/workqueue.c (queue_work_on, __queue_work, queue_delayed_work,
+// mod_delayed_work_on, cancel_delayed_work, try_to_grab_pending, process_one_work).
+// Contexts: queueing/cancel from any context; works run in the CPU's task frame (the kworker),
+// only when that task is preemptible (only task on the stack and quiescent, or idle).
+// *Simplified*: every workqueue, bound or WQ_UNBOUND, runs a work on the CPU that queued it.
+import { Ev, Stat, Status } from '../src/shared/codes';
+import { jiffies } from './clock';
+import { NIL, WORKLIST_RUN_MAX, WORKS_MAX } from './config';
+import { cpu_check, cpu_done } from './cpu';
+import { fail_invariant, Reason } from './failure';
+import { set_result } from './io';
+import { cpu_at, dwork_at } from './layout';
+import { rcu_qs } from './rcu';
+import { stat_inc } from './stats';
+import { timer_arm, timer_disarm } from './timer';
+import { emit } from './trace';
+
+let nr_works: u32 = 0;
+
+/** __queue_work(): append a PENDING work to cpu's worklist. */
+export function __queue_work(cpu: u32, w: u32): void {
+  const c = cpu_at(cpu);
+  const d = dwork_at(w);
+  d.wl_cpu = cpu;
+  d.wl_next = NIL;
+  d.wl_prev = c.wl_tail;
+  if (c.wl_tail == NIL) c.wl_head = w;
+  else dwork_at(c.wl_tail).wl_next = w;
+  c.wl_tail = w;
+}
+
+function worklist_unlink(w: u32): void {
+  const d = dwork_at(w);
+  const c = cpu_at(d.wl_cpu);
+  if (d.wl_prev == NIL) c.wl_head = d.wl_next;
+  else dwork_at(d.wl_prev).wl_next = d.wl_next;
+  if (d.wl_next == NIL) c.wl_tail = d.wl_prev;
+  else dwork_at(d.wl_next).wl_prev = d.wl_prev;
+  d.wl_cpu = NIL;
+  d.wl_prev = NIL;
+  d.wl_next = NIL;
+}
+
+/** The kworker: a context switch (a QS), then every work on the list, FIFO. */
+export function run_worklist(cpu: u32): void {
+  rcu_qs(cpu);
+  const c = cpu_at(cpu);
+  let n: u32 = 0;
+  while (c.wl_head != NIL) {
+    if (n == WORKLIST_RUN_MAX) fail_invariant(cpu, Reason.WorklistRun);
+    n++;
+    const w = c.wl_head;
+    worklist_unlink(w);
+    dwork_at(w).pending = 0;
+    emit(cpu, Ev.WorkRun, w, 0, 0);
+    stat_inc(cpu, Stat.workRun);
+    // WorkFn.Nop: API-created works only leave the WorkRun event
+  }
+}
+
+/** queue_delayed_work_on(this cpu): false (and nothing queued) if already PENDING. */
+function queue_delayed_work(cpu: u32, w: u32, delay: u32): bool {
+  const d = dwork_at(w);
+  if (d.pending) {
+    emit(cpu, Ev.WorkQueue, w, 0, delay);
+    return false;
+  }
+  d.pending = 1;
+  if (delay == 0) __queue_work(cpu, w);
+  else timer_arm(cpu, w, jiffies + delay);
+  emit(cpu, Ev.WorkQueue, w, 1, delay);
+  stat_inc(cpu, Stat.workQueued);
+  return true;
+}
+
+/** try_to_grab_pending(): take the work off its timer or worklist; returns the old PENDING. */
+function grab_pending(w: u32): bool {
+  const d = dwork_at(w);
+  if (d.armed) timer_disarm(w);
+  if (d.wl_cpu != NIL) worklist_unlink(w);
+  const was = d.pending != 0;
+  d.pending = 0;
+  return was;
+}
+
+// -- commands ----------------------------------------------------------------------------------
+export function cmd_create_delayed_work(): Status {
+  if (nr_works == WORKS_MAX) return Status.TableFull;
+  const d = dwork_at(nr_works);
+  d.pending = 0;
+  d.wl_cpu = NIL;
+  d.wl_prev = NIL;
+  d.wl_next = NIL;
+  d.armed = 0;
+  d.expires = 0;
+  d.timer_cpu = NIL;
+  d.t_prev = NIL;
+  d.t_next = NIL;
+  set_result(nr_works++);
+  return Status.Ok;
+}
+
+@inline function work_check(cpu: u32, w: u32): Status {
+  const st = cpu_check(cpu);
+  if (st) return st;
+  return w < nr_works ? Status.Ok : Status.BadHandle;
+}
+
+/** result() = 1 if queued. */
+export function cmd_queue_work(cpu: u32, w: u32): Status {
+  const st = work_check(cpu, w);
+  if (st) return st;
+  set_result(<u32>queue_delayed_work(cpu, w, 0));
+  return cpu_done(cpu);
+}
+
+/** result() = 1 if queued. */
+export function cmd_queue_delayed_work(cpu: u32, w: u32, delay: u32): Status {
+  const st = work_check(cpu, w);
+  if (st) return st;
+  set_result(<u32>queue_delayed_work(cpu, w, delay));
+  return cpu_done(cpu);
+}
+
+/** result() = 1 if the work was pending before. */
+export function cmd_mod_delayed_work(cpu: u32, w: u32, delay: u32): Status {
+  const st = work_check(cpu, w);
+  if (st) return st;
+  const was = grab_pending(w);
+  queue_delayed_work(cpu, w, delay);
+  set_result(<u32>was);
+  return cpu_done(cpu);
+}
+
+/** result() = 1 if the work was pending. */
+export function cmd_cancel_delayed_work(cpu: u32, w: u32): Status {
+  const st = work_check(cpu, w);
+  if (st) return st;
+  const was = grab_pending(w);
+  emit(cpu, Ev.WorkCancel, w, <u32>was, 0);
+  set_result(<u32>was);
+  return cpu_done(cpu);
+}
+
+/** delayed_work_pending(): -1 for a bad handle, else 0/1. */
+export function delayed_work_pending(w: u32): i32 {
+  return w < nr_works ? <i32>dwork_at(w).pending : -1;
+}
