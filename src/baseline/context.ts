@@ -1,7 +1,8 @@
 // Commands that change a CPU's context or nesting state, and the two that sleep-or-switch
-// (cond_resched, synchronize_rcu). docs/model.md §2, §6. The caller (TsMachine) has checked the
-// cpu and CpuIdle; each method checks its own rules before changing anything and ends with the
-// CPU's irq-enabled point.
+// (cond_resched, synchronize_rcu). docs/model.md §2, §6. The caller (TsMachine.command) has
+// checked the cpu and CpuIdle and runs the end-of-command irq-enabled point; each method checks
+// its own rules before changing anything. `exit` and `localIrqRestore` re-enable interrupts and
+// so run an irq-enabled point of their own.
 import { Ctx, Ev, Stat, Status } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import type { Kernel } from './kernel.js';
@@ -54,7 +55,6 @@ export class Contexts {
   localIrqSave(cpu: Cpu): void {
     cpu.irqDepth++;
     this.k.emit(cpu, Ev.IrqDisable, cpu.irqDepth);
-    irqEnabledPoint(this.k, cpu);
   }
 
   localIrqRestore(cpu: Cpu): void {
@@ -67,27 +67,23 @@ export class Contexts {
   preemptDisable(cpu: Cpu): void {
     cpu.preemptCount++;
     this.k.emit(cpu, Ev.PreemptDisable, cpu.preemptCount);
-    irqEnabledPoint(this.k, cpu);
   }
 
   preemptEnable(cpu: Cpu): void {
     if (cpu.preemptCount === cpu.top.preemptCount) this.check.fail(Status.Unbalanced);
     cpu.preemptCount--;
     this.k.emit(cpu, Ev.PreemptEnable, cpu.preemptCount);
-    irqEnabledPoint(this.k, cpu);
   }
 
   rcuReadLock(cpu: Cpu): void {
     cpu.rcuNesting++;
     this.k.emit(cpu, Ev.RcuReadLock, cpu.rcuNesting);
-    irqEnabledPoint(this.k, cpu);
   }
 
   rcuReadUnlock(cpu: Cpu): void {
     if (cpu.rcuNesting === cpu.top.rcuNesting) this.check.fail(Status.Unbalanced);
     cpu.rcuNesting--;
     this.k.emit(cpu, Ev.RcuReadUnlock, cpu.rcuNesting);
-    irqEnabledPoint(this.k, cpu);
   }
 
   /** cond_resched(): a voluntary switch is a quiescent state, and lets the kworker run. Task only. */
@@ -96,7 +92,6 @@ export class Contexts {
     this.k.emit(cpu, Ev.CondResched);
     rcuQs(this.k, cpu);
     runWorklist(this.k, cpu);
-    irqEnabledPoint(this.k, cpu);
   }
 
   /** The idle loop: entering it is a quiescent state (rcu_idle_enter / EQS). */
@@ -112,7 +107,6 @@ export class Contexts {
       cpu.idle = false;
       this.k.emit(cpu, Ev.IdleExit);
     }
-    irqEnabledPoint(this.k, cpu);
   }
 
   /**
@@ -136,6 +130,5 @@ export class Contexts {
     if (!done) this.check.fail(Status.RcuStall);
     k.emit(cpu, Ev.SyncEnd, k.gpSeq);
     k.count(cpu, Stat.synchronizeRcu);
-    irqEnabledPoint(k, cpu);
   }
 }

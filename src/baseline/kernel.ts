@@ -73,7 +73,9 @@ export class Kernel {
       acquirerCtx: failure.acquirerCtx,
       invariant,
     });
-    this.failure = new RcuMachineFailure({ ...failure, message });
+    // Keys in the order of the Failure interface (the differential test compares JSON text).
+    const { status, cpu, ...deadlock } = failure;
+    this.failure = new RcuMachineFailure({ status, message, cpu, ...deadlock });
     throw this.failure;
   }
 

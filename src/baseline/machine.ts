@@ -1,13 +1,15 @@
-// TsMachine: the pure-TypeScript baseline, the readable executable form of docs/model.md. Each
-// API method checks its arguments in the documented order (§11) — poisoned machine, cpu, other
-// arguments, CpuIdle, the command's own rules — and only then changes state; commands on a CPU
-// end with that CPU's irq-enabled point (§3). The rules live in the kernel-named files.
+// TsMachine: the pure-TypeScript baseline, the readable executable form of docs/model.md. Every
+// command on a CPU goes through `command()`: checks in the documented order (§11) — poisoned
+// machine, cpu, the other arguments, CpuIdle — then the rule (which checks its own conditions
+// before changing anything), then the CPU's end-of-command irq-enabled point (§3). The rules live
+// in the kernel-named files; this file only maps the camelCase API onto them.
 import { ctxName, CTX_NAMES } from '../events.js';
 import { HANDLE_TABLE_SIZE, type CommandName } from '../messages.js';
 import { Ctx, IrqWorkFn, Status } from '../shared/codes.js';
 import type {
   CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, ObjInfo, RcuMachine, ResolvedOptions, Stats, TraceEvent,
 } from '../types.js';
+import { Contexts } from './context.js';
 import type { Cpu } from './cpu.js';
 import { IRQ_WORK_BUSY, IRQ_WORK_LAZY, IRQ_WORK_PENDING, IrqWork, irqWorkQueue } from './irq_work.js';
 import { Kernel } from './kernel.js';
@@ -15,26 +17,27 @@ import { Llist } from './llist.js';
 import { llistAdd, llistDelAll } from './llist_ops.js';
 import { heldByTopFrame, SpinLock, spinLock, spinTrylock, spinUnlock } from './lock.js';
 import * as rcu from './rcu.js';
+import type { SlabObject } from './slab.js';
 import { allocPage, freePage, kfreeInternal, kmalloc } from './slab_ops.js';
-import { Contexts } from './context.js';
 import { globalTick, irqEnabledPoint } from './tick.js';
 import { Check, U31_MAX } from './validate.js';
 import * as wq from './workqueue.js';
 
 const IRQ_WORK_FNS: Record<string, IrqWorkFn> = { nop: IrqWorkFn.Nop, requeue: IrqWorkFn.Requeue, 'llist-call-rcu': IrqWorkFn.LlistCallRcu };
+const none = (): null => null;
 
 export class TsMachine implements RcuMachine {
   readonly impl = 'ts' as const;
   readonly options: Readonly<ResolvedOptions>;
   private readonly k: Kernel;
   private readonly check: Check;
-  private readonly ctxOps: Contexts;
+  private readonly ctx: Contexts;
 
   constructor(options: ResolvedOptions) {
     this.options = Object.freeze({ ...options });
     this.k = new Kernel(this.options);
     this.check = new Check(this.k);
-    this.ctxOps = new Contexts(this.k, this.check);
+    this.ctx = new Contexts(this.k, this.check);
   }
 
   /** Every method but the results group starts here: a poisoned machine rethrows its failure. */
@@ -44,88 +47,105 @@ export class TsMachine implements RcuMachine {
     this.k.args = args;
   }
 
-  /** begin + BadCpu; handle checks follow, then `awake`. */
-  private on(command: CommandName, args: readonly unknown[]): Cpu {
-    this.begin(command, args);
-    return this.check.cpu(args[0]);
+  /**
+   * A command on a CPU: `resolve` checks the arguments after the cpu, then CpuIdle (unless
+   * `whenIdle`), then `rule`, then the CPU's irq-enabled point.
+   */
+  private command<A, T>(name: CommandName, args: unknown[], resolve: () => A, rule: (c: Cpu, a: A) => T, whenIdle = false): T {
+    this.begin(name, args);
+    const c = this.check.cpu(args[0]);
+    const a = resolve();
+    if (!whenIdle) this.check.awake(c);
+    const result = rule(c, a);
+    irqEnabledPoint(this.k, c);
+    return result;
   }
 
-  /** Queries: only the poisoned check. */
-  private alive(): void {
-    if (this.k.failure) throw this.k.failure;
+  private query(name: CommandName, args: unknown[]): void {
+    this.begin(name, args);
   }
 
-  private awake(cpu: Cpu): Cpu {
-    this.check.awake(cpu);
-    return cpu;
+  private obj(v: unknown): SlabObject {
+    return this.check.handle(this.k.slab.objects, v, 'obj');
+  }
+
+  private lock(v: unknown): SpinLock {
+    return this.check.handle(this.k.locks, v, 'lock');
+  }
+
+  private newHandle<T>(name: CommandName, table: T[], make: (id: number) => T): number {
+    this.begin(name, []);
+    if (table.length >= HANDLE_TABLE_SIZE) this.check.fail(Status.TableFull);
+    table.push(make(table.length));
+    return table.length - 1;
   }
 
   // -- clock -------------------------------------------------------------------------------------
   now(): number {
-    this.alive();
+    this.query('advance', []);
     return this.k.now;
   }
 
   jiffies(): number {
-    this.alive();
+    this.query('advance', []);
     return this.k.jiffies;
   }
 
   advance(n: number): void {
-    this.begin('advance', [n]);
+    this.query('advance', [n]);
     const ticks = this.check.int(n, 0, U31_MAX, 'n');
     for (let i = 0; i < ticks; i++) globalTick(this.k);
   }
 
-  // -- CPU contexts (context.ts) ---------------------------------------------------------------
+  // -- CPU contexts (context.ts) -----------------------------------------------------------------
   enter(cpu: number, ctx: Exclude<CtxName, 'task'>): void {
-    const c = this.on('enter', [cpu, ctx]);
-    const kind = CTX_NAMES.indexOf(ctx as CtxName);
-    if (kind <= Ctx.Task) this.check.fail(Status.BadArgument, { arg: 'ctx' });
-    this.ctxOps.enter(this.awake(c), kind as Ctx);
-    irqEnabledPoint(this.k, c);
+    const kind = (): Ctx => {
+      const i = CTX_NAMES.indexOf(ctx);
+      return i > Ctx.Task ? i : this.check.fail(Status.BadArgument, { arg: 'ctx' });
+    };
+    this.command('enter', [cpu, ctx], kind, (c, k) => this.ctx.enter(c, k));
   }
 
   exit(cpu: number): void {
-    this.ctxOps.exit(this.awake(this.on('exit', [cpu])));
+    this.command('exit', [cpu], none, (c) => this.ctx.exit(c));
   }
 
   localIrqSave(cpu: number): void {
-    this.ctxOps.localIrqSave(this.awake(this.on('localIrqSave', [cpu])));
+    this.command('localIrqSave', [cpu], none, (c) => this.ctx.localIrqSave(c));
   }
 
   localIrqRestore(cpu: number): void {
-    this.ctxOps.localIrqRestore(this.awake(this.on('localIrqRestore', [cpu])));
+    this.command('localIrqRestore', [cpu], none, (c) => this.ctx.localIrqRestore(c));
   }
 
   preemptDisable(cpu: number): void {
-    this.ctxOps.preemptDisable(this.awake(this.on('preemptDisable', [cpu])));
+    this.command('preemptDisable', [cpu], none, (c) => this.ctx.preemptDisable(c));
   }
 
   preemptEnable(cpu: number): void {
-    this.ctxOps.preemptEnable(this.awake(this.on('preemptEnable', [cpu])));
+    this.command('preemptEnable', [cpu], none, (c) => this.ctx.preemptEnable(c));
   }
 
   rcuReadLock(cpu: number): void {
-    this.ctxOps.rcuReadLock(this.awake(this.on('rcuReadLock', [cpu])));
+    this.command('rcuReadLock', [cpu], none, (c) => this.ctx.rcuReadLock(c));
   }
 
   rcuReadUnlock(cpu: number): void {
-    this.ctxOps.rcuReadUnlock(this.awake(this.on('rcuReadUnlock', [cpu])));
+    this.command('rcuReadUnlock', [cpu], none, (c) => this.ctx.rcuReadUnlock(c));
   }
 
   condResched(cpu: number): void {
-    this.ctxOps.condResched(this.awake(this.on('condResched', [cpu])));
+    this.command('condResched', [cpu], none, (c) => this.ctx.condResched(c));
   }
 
   setIdle(cpu: number, idle: boolean): void {
-    const c = this.on('setIdle', [cpu, idle]);
-    if (typeof idle !== 'boolean') this.check.fail(Status.BadArgument, { arg: 'idle' });
-    this.ctxOps.setIdle(c, idle);
+    const flag = (): boolean => (typeof idle === 'boolean' ? idle : this.check.fail(Status.BadArgument, { arg: 'idle' }));
+    this.command('setIdle', [cpu, idle], flag, (c, f) => this.ctx.setIdle(c, f), true);
   }
 
   cpuInfo(cpu: number): CpuInfo {
-    const c = this.on('cpuInfo', [cpu]);
+    this.query('cpuInfo', [cpu]);
+    const c = this.check.cpu(cpu);
     return {
       ctx: c.frames.map((f) => ctxName(f.kind)),
       irqsDisabled: c.irqsDisabled(),
@@ -138,142 +158,108 @@ export class TsMachine implements RcuMachine {
     };
   }
 
-  // -- simulated memory --------------------------------------------------------------------------
+  // -- simulated memory (slab_ops.ts) ------------------------------------------------------------
   kmalloc(cpu: number): number {
-    const c = this.awake(this.on('kmalloc', [cpu]));
-    if (!this.k.slab.canAlloc()) this.check.fail(Status.OutOfObjects);
-    const obj = kmalloc(this.k, c);
-    irqEnabledPoint(this.k, c);
-    return obj;
+    return this.command('kmalloc', [cpu], none, (c) => {
+      if (!this.k.slab.canAlloc()) this.check.fail(Status.OutOfObjects);
+      return kmalloc(this.k, c);
+    });
   }
 
   kfree(cpu: number, obj: number): void {
-    const c = this.on('kfree', [cpu, obj]);
-    const o = this.check.handle(this.k.slab.objects, obj, 'obj');
-    this.awake(c);
-    if (o.state === 'free') this.check.fail(Status.DoubleFree);
-    if (o.state === 'queued') this.check.fail(Status.AlreadyQueued);
-    kfreeInternal(this.k, c, o);
-    irqEnabledPoint(this.k, c);
+    this.command('kfree', [cpu, obj], () => this.obj(obj), (c, o) => {
+      if (o.state === 'free') this.check.fail(Status.DoubleFree);
+      if (o.state === 'queued') this.check.fail(Status.AlreadyQueued);
+      kfreeInternal(this.k, c, o);
+    });
   }
 
   objInfo(obj: number): ObjInfo {
-    this.begin('objInfo', [obj]);
-    const o = this.check.handle(this.k.slab.objects, obj, 'obj');
+    this.query('objInfo', [obj]);
+    const o = this.obj(obj);
     return { state: o.state, snap: o.state === 'queued' ? o.snap : 0 };
   }
 
   allocPage(cpu: number): number {
-    const c = this.awake(this.on('allocPage', [cpu]));
-    const page = allocPage(this.k, c);
-    irqEnabledPoint(this.k, c);
-    return page;
+    return this.command('allocPage', [cpu], none, (c) => allocPage(this.k, c));
   }
 
   freePage(cpu: number, page: number): void {
-    const c = this.on('freePage', [cpu, page]);
-    const p = this.check.handle(this.k.pages.pages, page, 'page');
-    this.awake(c);
-    if (p.free) this.check.fail(Status.DoubleFree);
-    freePage(this.k, c, p.id);
-    irqEnabledPoint(this.k, c);
+    const resolve = () => this.check.handle(this.k.pages.pages, page, 'page');
+    this.command('freePage', [cpu, page], resolve, (c, p) => {
+      if (p.free) this.check.fail(Status.DoubleFree);
+      freePage(this.k, c, p.id);
+    });
   }
 
   failNextPageAllocs(n: number): void {
-    this.begin('failNextPageAllocs', [n]);
+    this.query('failNextPageAllocs', [n]);
     this.k.failNextPageAllocs = this.check.int(n, 0, U31_MAX, 'n');
   }
 
   // -- locks, llist, irq_work --------------------------------------------------------------------
-  private tableSlot(table: readonly unknown[]): number {
-    if (table.length >= HANDLE_TABLE_SIZE) this.check.fail(Status.TableFull);
-    return table.length;
-  }
-
   createLock(): number {
-    this.begin('createLock', []);
-    const id = this.tableSlot(this.k.locks);
-    this.k.locks.push(new SpinLock(id));
-    return id;
+    return this.newHandle('createLock', this.k.locks, (id) => new SpinLock(id));
   }
 
   spinLock(cpu: number, lock: number): void {
-    const c = this.on('spinLock', [cpu, lock]);
-    const l = this.check.handle(this.k.locks, lock, 'lock');
-    this.awake(c);
-    if (l.holder !== null && l.holder.cpu !== c) this.check.fail(Status.LockHeldRemote);
-    spinLock(this.k, c, l);
-    irqEnabledPoint(this.k, c);
+    this.command('spinLock', [cpu, lock], () => this.lock(lock), (c, l) => {
+      if (l.holder !== null && l.holder.cpu !== c) this.check.fail(Status.LockHeldRemote);
+      spinLock(this.k, c, l);
+    });
   }
 
   spinTrylock(cpu: number, lock: number): boolean {
-    const c = this.on('spinTrylock', [cpu, lock]);
-    const l = this.check.handle(this.k.locks, lock, 'lock');
-    const taken = spinTrylock(this.k, this.awake(c), l);
-    irqEnabledPoint(this.k, c);
-    return taken;
+    return this.command('spinTrylock', [cpu, lock], () => this.lock(lock), (c, l) => spinTrylock(this.k, c, l));
   }
 
   spinUnlock(cpu: number, lock: number): void {
-    const c = this.on('spinUnlock', [cpu, lock]);
-    const l = this.check.handle(this.k.locks, lock, 'lock');
-    this.awake(c);
-    if (!heldByTopFrame(c, l)) this.check.fail(Status.NotHeld);
-    spinUnlock(this.k, c, l);
-    irqEnabledPoint(this.k, c);
+    this.command('spinUnlock', [cpu, lock], () => this.lock(lock), (c, l) => {
+      if (!heldByTopFrame(c, l)) this.check.fail(Status.NotHeld);
+      spinUnlock(this.k, c, l);
+    });
   }
 
   createLlist(): number {
-    this.begin('createLlist', []);
-    const id = this.tableSlot(this.k.llists);
-    this.k.llists.push(new Llist());
-    return id;
+    return this.newHandle('createLlist', this.k.llists, () => new Llist());
   }
 
   llistAdd(cpu: number, llist: number, obj: number): boolean {
-    const c = this.on('llistAdd', [cpu, llist, obj]);
-    this.check.handle(this.k.llists, llist, 'llist');
-    const o = this.check.handle(this.k.slab.objects, obj, 'obj');
-    this.awake(c);
-    if (o.state === 'free') this.check.fail(Status.NotAllocated);
-    if (o.state === 'queued') this.check.fail(Status.AlreadyQueued);
-    const wasEmpty = llistAdd(this.k, c, llist, o);
-    irqEnabledPoint(this.k, c);
-    return wasEmpty;
+    const resolve = () => {
+      this.check.handle(this.k.llists, llist, 'llist');
+      return this.obj(obj);
+    };
+    return this.command('llistAdd', [cpu, llist, obj], resolve, (c, o) => {
+      if (o.state === 'free') this.check.fail(Status.NotAllocated);
+      if (o.state === 'queued') this.check.fail(Status.AlreadyQueued);
+      return llistAdd(this.k, c, llist, o);
+    });
   }
 
   llistDelAll(cpu: number, llist: number): number[] {
-    const c = this.on('llistDelAll', [cpu, llist]);
-    this.check.handle(this.k.llists, llist, 'llist');
-    const objs = llistDelAll(this.k, this.awake(c), llist).map((o) => o.id);
-    irqEnabledPoint(this.k, c);
-    return objs;
+    const resolve = () => this.check.handle(this.k.llists, llist, 'llist');
+    return this.command('llistDelAll', [cpu, llist], resolve, (c) => llistDelAll(this.k, c, llist).map((o) => o.id));
   }
 
   createIrqWork(init: IrqWorkInit): number {
     this.begin('createIrqWork', [init]);
     if (init === null || typeof init !== 'object' || Array.isArray(init)) this.check.fail(Status.BadArgument, { arg: 'init' });
-    const fn = IRQ_WORK_FNS[init.fn as string];
-    if (fn === undefined || !Object.hasOwn(IRQ_WORK_FNS, init.fn)) this.check.fail(Status.BadArgument, { arg: 'init.fn' });
+    if (!Object.hasOwn(IRQ_WORK_FNS, init.fn)) this.check.fail(Status.BadArgument, { arg: 'init.fn' });
+    const fn = IRQ_WORK_FNS[init.fn];
     const lazy = init.lazy ?? false;
     if (typeof lazy !== 'boolean') this.check.fail(Status.BadArgument, { arg: 'init.lazy' });
     const arg = this.check.int(init.arg ?? 0, 0, U31_MAX, 'init.arg');
     if (fn === IrqWorkFn.LlistCallRcu) this.check.handle(this.k.llists, arg, 'init.arg');
-    const id = this.tableSlot(this.k.irqWorks);
-    this.k.irqWorks.push(new IrqWork(id, lazy ? IRQ_WORK_LAZY : 0, fn, arg));
-    return id;
+    return this.newHandle('createIrqWork', this.k.irqWorks, (id) => new IrqWork(id, lazy ? IRQ_WORK_LAZY : 0, fn, arg));
   }
 
   irqWorkQueue(cpu: number, work: number): boolean {
-    const c = this.on('irqWorkQueue', [cpu, work]);
-    const w = this.check.handle(this.k.irqWorks, work, 'work');
-    const queued = irqWorkQueue(this.k, this.awake(c), w);
-    irqEnabledPoint(this.k, c);
-    return queued;
+    const resolve = () => this.check.handle(this.k.irqWorks, work, 'work');
+    return this.command('irqWorkQueue', [cpu, work], resolve, (c, w) => irqWorkQueue(this.k, c, w));
   }
 
   irqWorkInfo(work: number): IrqWorkInfo {
-    this.begin('irqWorkInfo', [work]);
+    this.query('irqWorkInfo', [work]);
     const w = this.check.handle(this.k.irqWorks, work, 'work');
     return {
       pending: (w.flags & IRQ_WORK_PENDING) !== 0,
@@ -283,22 +269,18 @@ export class TsMachine implements RcuMachine {
     };
   }
 
-  // -- workqueues and timers ---------------------------------------------------------------------
+  // -- workqueues and timers (workqueue.ts, timer.ts) --------------------------------------------
   createDelayedWork(): number {
-    this.begin('createDelayedWork', []);
-    const id = this.tableSlot(this.k.dworks);
-    this.k.dworks.push(new wq.DelayedWork(id));
-    return id;
+    return this.newHandle('createDelayedWork', this.k.dworks, (id) => new wq.DelayedWork(id));
   }
 
-  /** The shape shared by the four work commands: cpu, dwork, [delay], then the rule. */
-  private workCommand<T>(command: CommandName, args: unknown[], rule: (c: Cpu, dw: wq.DelayedWork, delay: number) => T): T {
-    const c = this.on(command, args);
-    const dw = this.check.handle(this.k.dworks, args[1], 'dwork');
-    const delay = args.length > 2 ? this.check.int(args[2], 0, U31_MAX, 'delay') : 0;
-    const result = rule(this.awake(c), dw, delay);
-    irqEnabledPoint(this.k, c);
-    return result;
+  /** The four work commands: cpu, dwork, [delay]. */
+  private workCommand<T>(name: CommandName, args: unknown[], rule: (c: Cpu, dw: wq.DelayedWork, delay: number) => T): T {
+    const resolve = () => ({
+      dw: this.check.handle(this.k.dworks, args[1], 'dwork'),
+      delay: args.length > 2 ? this.check.int(args[2], 0, U31_MAX, 'delay') : 0,
+    });
+    return this.command(name, args, resolve, (c, a) => rule(c, a.dw, a.delay));
   }
 
   queueWork(cpu: number, dwork: number): boolean {
@@ -318,46 +300,42 @@ export class TsMachine implements RcuMachine {
   }
 
   delayedWorkPending(dwork: number): boolean {
-    this.begin('delayedWorkPending', [dwork]);
+    this.query('delayedWorkPending', [dwork]);
     return this.check.handle(this.k.dworks, dwork, 'dwork').pending;
   }
 
-  // -- RCU ---------------------------------------------------------------------------------------
+  // -- RCU (rcu.ts) ------------------------------------------------------------------------------
   gpSeq(): number {
-    this.alive();
+    this.query('advance', []);
     return this.k.gpSeq;
   }
 
   getStateSynchronizeRcu(): number {
-    this.alive();
+    this.query('advance', []);
     return rcu.getStateSynchronizeRcu(this.k);
   }
 
   startPollSynchronizeRcu(cpu: number): number {
-    const c = this.awake(this.on('startPollSynchronizeRcu', [cpu]));
-    const cookie = rcu.startPollSynchronizeRcu(this.k);
-    irqEnabledPoint(this.k, c);
-    return cookie;
+    return this.command('startPollSynchronizeRcu', [cpu], none, () => rcu.startPollSynchronizeRcu(this.k));
   }
 
   pollStateSynchronizeRcu(cookie: number): boolean {
-    this.begin('pollStateSynchronizeRcu', [cookie]);
+    this.query('pollStateSynchronizeRcu', [cookie]);
     return rcu.pollStateSynchronizeRcu(this.k, this.check.int(cookie, 0, 0xffffffff, 'cookie'));
   }
 
+  /** call_rcu() is not NMI-safe: refused in nmi and probe context. */
   callRcu(cpu: number, obj: number): void {
-    const c = this.on('callRcu', [cpu, obj]);
-    const o = this.check.handle(this.k.slab.objects, obj, 'obj');
-    this.awake(c);
-    if (c.ctx === Ctx.Nmi || c.ctx === Ctx.Probe) this.check.fail(Status.BadContext);
-    if (o.state === 'free') this.check.fail(Status.NotAllocated);
-    if (o.state === 'queued' && o.where !== 'detached') this.check.fail(Status.AlreadyQueued);
-    rcu.callRcu(this.k, c, o);
-    irqEnabledPoint(this.k, c);
+    this.command('callRcu', [cpu, obj], () => this.obj(obj), (c, o) => {
+      if (c.ctx === Ctx.Nmi || c.ctx === Ctx.Probe) this.check.fail(Status.BadContext);
+      if (o.state === 'free') this.check.fail(Status.NotAllocated);
+      if (o.state === 'queued' && o.where !== 'detached') this.check.fail(Status.AlreadyQueued);
+      rcu.callRcu(this.k, c, o);
+    });
   }
 
   synchronizeRcu(cpu: number): void {
-    this.ctxOps.synchronizeRcu(this.awake(this.on('synchronizeRcu', [cpu])));
+    this.command('synchronizeRcu', [cpu], none, (c) => this.ctx.synchronizeRcu(c));
   }
 
   // -- results (usable after a failure) ----------------------------------------------------------
@@ -382,7 +360,7 @@ export class TsMachine implements RcuMachine {
   }
 
   random(): number {
-    this.begin('random', []);
+    this.query('random', []);
     return this.k.prng.next();
   }
 }
