@@ -20,14 +20,17 @@ export const TRACE_CAPACITY_LIMIT: u32 = 1 << 24;
  */
 export const FRAMES_MAX: u32 = 16;
 
-/** Table sizes of the handles created by the API (createLock() etc. fail TableFull beyond). */
-export const LOCKS_MAX: u32 = 4096;
-export const LLISTS_MAX: u32 = 4096;
-export const IRQ_WORKS_MAX: u32 = 4096;
-export const WORKS_MAX: u32 = 4096;
+/** Table sizes of the handles created by the API (docs/model.md §11: createX fails TableFull beyond). */
+export const LOCKS_MAX: u32 = 1024;
+export const LLISTS_MAX: u32 = 1024;
+export const IRQ_WORKS_MAX: u32 = 1024;
+export const WORKS_MAX: u32 = 1024;
 
 /** u32 slots of the IO region (results too large for a return value, e.g. llist_del_all). */
 export const IO_CAP: u32 = 4096;
+
+/** Largest count/delay argument (advance n, delays, failNextPageAllocs n, irq_work arg). */
+export const U31_MAX: u32 = 0x7fffffff;
 
 /** docs/model.md §9 bounds; exceeding one is an Invariant failure. */
 export const IRQ_ENABLED_ROUNDS_MAX: u32 = 64;

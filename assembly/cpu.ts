@@ -10,6 +10,7 @@ import { FRAMES_MAX, NIL, nr_cpus } from './config';
 import { CPU_STRIDE, cpu_at, Frame, frame_at } from './layout';
 import { rcu_qs } from './rcu';
 import { irq_enabled_point } from './tick';
+import { bad_arg } from './io';
 import { emit } from './trace';
 import { run_worklist } from './workqueue';
 
@@ -75,11 +76,21 @@ export function pop_frame(cpu: u32): void {
 }
 
 // -- command prologue / epilogue -------------------------------------------------------------
-/** Every CPU command starts here: the CPU exists and is not idle. */
+// Check order of every CPU command (docs/model.md §11): cpu_check (BadCpu), then the other
+// arguments in parameter order (BadHandle/BadArgument, via bad_arg), then awake_check (CpuIdle,
+// except setIdle), then the command's own rules. A failed check changes nothing.
 @inline export function cpu_check(cpu: u32): Status {
+  return cpu < nr_cpus ? Status.Ok : Status.BadCpu;
+}
+
+@inline export function awake_check(cpu: u32): Status {
+  return cpu_at(cpu).idle ? Status.CpuIdle : Status.Ok;
+}
+
+/** BadCpu then CpuIdle, for commands whose only argument is the CPU. */
+@inline export function cpu_awake_check(cpu: u32): Status {
   if (cpu >= nr_cpus) return Status.BadCpu;
-  if (cpu_at(cpu).idle) return Status.CpuIdle;
-  return Status.Ok;
+  return cpu_at(cpu).idle ? Status.CpuIdle : Status.Ok;
 }
 
 /** Every successful CPU command ends here (docs/model.md §3). */
@@ -90,9 +101,9 @@ export function pop_frame(cpu: u32): void {
 
 // -- commands ----------------------------------------------------------------------------------
 export function cmd_enter(cpu: u32, k: u32): Status {
-  const st = cpu_check(cpu);
-  if (st) return st;
-  if (k == <u32>Ctx.Task || k > <u32>Ctx.Probe) return Status.BadArgument;
+  if (cpu >= nr_cpus) return Status.BadCpu;
+  if (k == <u32>Ctx.Task || k > <u32>Ctx.Probe) return bad_arg(Status.BadArgument, 1);
+  if (cpu_at(cpu).idle) return Status.CpuIdle;
   const top = top_frame(cpu);
   if (k == <u32>Ctx.Nmi) {
     if (cpu_at(cpu).nmi_frames) return Status.NmiNested;
@@ -109,7 +120,7 @@ export function cmd_enter(cpu: u32, k: u32): Status {
 }
 
 export function cmd_exit(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   const f = top_frame(cpu);
@@ -125,7 +136,7 @@ export function cmd_exit(cpu: u32): Status {
 }
 
 export function cmd_local_irq_save(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   c.irq_depth++;
@@ -134,7 +145,7 @@ export function cmd_local_irq_save(cpu: u32): Status {
 }
 
 export function cmd_local_irq_restore(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   if (c.irq_depth == top_frame(cpu).irq_depth) return Status.Unbalanced;
@@ -145,7 +156,7 @@ export function cmd_local_irq_restore(cpu: u32): Status {
 }
 
 export function cmd_preempt_disable(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   c.preempt_count++;
@@ -154,7 +165,7 @@ export function cmd_preempt_disable(cpu: u32): Status {
 }
 
 export function cmd_preempt_enable(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   if (c.preempt_count == top_frame(cpu).preempt_count) return Status.Unbalanced;
@@ -164,7 +175,7 @@ export function cmd_preempt_enable(cpu: u32): Status {
 }
 
 export function cmd_rcu_read_lock(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   c.rcu_nesting++;
@@ -173,7 +184,7 @@ export function cmd_rcu_read_lock(cpu: u32): Status {
 }
 
 export function cmd_rcu_read_unlock(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const c = cpu_at(cpu);
   if (c.rcu_nesting == top_frame(cpu).rcu_nesting) return Status.Unbalanced;
@@ -184,7 +195,7 @@ export function cmd_rcu_read_unlock(cpu: u32): Status {
 
 /** cond_resched(): a voluntary context switch, so a quiescent state and a chance for kworkers. */
 export function cmd_cond_resched(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   if (!quiescent_here(cpu)) return Status.BadContext;
   emit(cpu, Ev.CondResched, 0, 0, 0);
@@ -194,8 +205,10 @@ export function cmd_cond_resched(cpu: u32): Status {
 }
 
 /** The idle loop: entering idle is an extended quiescent state (no QS owed while idle). */
-export function cmd_set_idle(cpu: u32, idle: bool): Status {
+/** idle: 1 enter, 0 leave, anything else BadArgument. No CpuIdle check (it is the way out). */
+export function cmd_set_idle(cpu: u32, idle: u32): Status {
   if (cpu >= nr_cpus) return Status.BadCpu;
+  if (idle > 1) return bad_arg(Status.BadArgument, 1);
   const c = cpu_at(cpu);
   if (idle) {
     if (c.idle) return Status.BadArgument;

@@ -12,7 +12,7 @@ export {
 } from './layout';
 export {
   NR_CPUS_MAX, MAX_OBJECTS_LIMIT, MAX_PAGES_LIMIT, TRACE_CAPACITY_LIMIT, FRAMES_MAX, LOCKS_MAX,
-  LLISTS_MAX, IRQ_WORKS_MAX, WORKS_MAX, IO_CAP, IRQ_ENABLED_ROUNDS_MAX, WORKLIST_RUN_MAX,
+  LLISTS_MAX, IRQ_WORKS_MAX, WORKS_MAX, IO_CAP, IRQ_ENABLED_ROUNDS_MAX, WORKLIST_RUN_MAX, U31_MAX,
 } from './config';
 
 // machine
@@ -21,7 +21,7 @@ export {
   cpu_preempt_count, cpu_rcu_nesting, CPU_FLAG_IRQS_DISABLED, CPU_FLAG_IDLE,
   CPU_FLAG_TICK_PENDING, CPU_FLAG_IPI_PENDING,
 } from './machine';
-export { result, result2, io_fill } from './io';
+export { result, result2, io_fill, bad_arg_get } from './io';
 export {
   fail_status, fail_cpu, fail_lock, fail_holder_ctx, fail_acquirer_ctx, fail_reason,
 } from './failure';

@@ -3,13 +3,26 @@
 // llist_del_all() hands a detached chain to the caller: io_fill() copies it, up to IO_CAP ids per
 // call, newest first, so lists of any length cross the ABI without a big buffer.
 // Kernel counterpart: none (return values and caller-owned lists).
+import { Status } from '../src/shared/codes';
 import { IO_CAP, NIL } from './config';
 import { io_ptr, rcu_head_of } from './layout';
 
+/** Index (in the TS method's parameter list) of the argument a BadHandle/BadArgument is about. */
+let bad_arg_index: u32 = 0;
 let result_value: u32 = 0;
 let result_value2: u32 = 0;
 /** Detached chain waiting to be copied out (linked through the objects' rcu_head.next). */
 let chain: u32 = NIL;
+
+/** Returns `status` after noting which argument caused it (for the error message). */
+export function bad_arg(status: Status, index: u32): Status {
+  bad_arg_index = index;
+  return status;
+}
+
+export function bad_arg_get(): u32 {
+  return bad_arg_index;
+}
 
 @inline export function set_result(v: u32): void {
   result_value = v;

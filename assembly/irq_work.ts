@@ -13,9 +13,9 @@
 // *Simplified*: the raised list is run only by the self-IPI (every model CPU has an irq_work
 // interrupt), and a lazy work never raises an IPI (model CPUs never stop their tick).
 import { Ctx, Ev, IrqWorkFn, Stat, Status } from '../src/shared/codes';
-import { IRQ_WORKS_MAX, NIL } from './config';
-import { cpu_check, cpu_done, pop_frame, push_frame } from './cpu';
-import { set_result } from './io';
+import { IRQ_WORKS_MAX, NIL, U31_MAX } from './config';
+import { awake_check, cpu_check, cpu_done, pop_frame, push_frame } from './cpu';
+import { bad_arg, set_result } from './io';
 import { cpu_at, irq_work_at, rcu_head_of } from './layout';
 import { llist_check, llist_del_all } from './llist';
 import { call_rcu } from './rcu';
@@ -114,8 +114,9 @@ export function irq_work_interrupt(cpu: u32): void {
 // -- commands ----------------------------------------------------------------------------------
 /** init_irq_work / IRQ_WORK_INIT_LAZY. For LlistCallRcu, arg must be an existing llist. */
 export function cmd_create_irq_work(func: u32, lazy: bool, arg: u32): Status {
-  if (func > <u32>IrqWorkFn.LlistCallRcu) return Status.BadArgument;
-  if (func == <u32>IrqWorkFn.LlistCallRcu && llist_check(arg) != Status.Ok) return Status.BadHandle;
+  if (func > <u32>IrqWorkFn.LlistCallRcu) return bad_arg(Status.BadArgument, 0);
+  if (arg > U31_MAX) return bad_arg(Status.BadArgument, 0);
+  if (func == <u32>IrqWorkFn.LlistCallRcu && llist_check(arg) != Status.Ok) return bad_arg(Status.BadHandle, 0);
   if (nr_irq_works == IRQ_WORKS_MAX) return Status.TableFull;
   const iw = irq_work_at(nr_irq_works);
   iw.flags = lazy ? IRQ_WORK_LAZY : 0;
@@ -129,14 +130,16 @@ export function cmd_create_irq_work(func: u32, lazy: bool, arg: u32): Status {
 
 /** result() = 1 if queued, 0 if it was already pending. */
 export function cmd_irq_work_queue(cpu: u32, w: u32): Status {
-  const st = cpu_check(cpu);
+  let st = cpu_check(cpu);
   if (st) return st;
-  if (w >= nr_irq_works) return Status.BadHandle;
+  if (w >= nr_irq_works) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
+  if (st) return st;
   set_result(<u32>irq_work_queue(cpu, w));
   return cpu_done(cpu);
 }
 
-/** result() = flags (PENDING 1, BUSY 2, LAZY 4); result2-free: cpu via irq_work_cpu(). */
+/** Flags (PENDING 1, BUSY 2, LAZY 4), or -1 for a bad handle. */
 export function irq_work_flags(w: u32): i32 {
   return w < nr_irq_works ? <i32>irq_work_at(w).flags : -1;
 }

@@ -11,8 +11,8 @@
 // usually hands them to call_rcu() (which keeps the snapshot taken at llist_add()).
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { LLISTS_MAX, NIL } from './config';
-import { cpu_check, cpu_done } from './cpu';
-import { io_set_chain, set_result } from './io';
+import { awake_check, cpu_check, cpu_done } from './cpu';
+import { bad_arg, io_set_chain, set_result } from './io';
 import {
   llist_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr,
   rcu_head_of,
@@ -72,9 +72,9 @@ export function cmd_create_llist(): Status {
 export function cmd_llist_add(cpu: u32, list: u32, obj: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = llist_check(list);
-  if (st) return st;
-  st = obj_check(obj);
+  if (llist_check(list)) return bad_arg(Status.BadHandle, 1);
+  if (obj_check(obj)) return bad_arg(Status.BadHandle, 2);
+  st = awake_check(cpu);
   if (st) return st;
   const s = load<u8>(obj_state_ptr(obj));
   if (s == OBJ_FREE) return Status.NotAllocated;
@@ -87,7 +87,8 @@ export function cmd_llist_add(cpu: u32, list: u32, obj: u32): Status {
 export function cmd_llist_del_all(cpu: u32, list: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = llist_check(list);
+  if (llist_check(list)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   io_set_chain(llist_del_all(cpu, list));
   set_result(llist_del_all_count);

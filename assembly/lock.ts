@@ -11,9 +11,9 @@
 //  unlock    | NotHeld            | release iff the top frame holds it, else NotHeld
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { LOCKS_MAX, NIL } from './config';
-import { cpu_check, cpu_ctx, cpu_done } from './cpu';
+import { awake_check, cpu_check, cpu_ctx, cpu_done } from './cpu';
 import { fail_deadlock } from './failure';
-import { set_result } from './io';
+import { bad_arg, set_result } from './io';
 import { cpu_at, frame_at, lock_at } from './layout';
 import { stat_inc } from './stats';
 import { emit } from './trace';
@@ -46,7 +46,8 @@ export function cmd_create_lock(): Status {
 export function cmd_spin_lock(cpu: u32, lock: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = lock_check(lock);
+  if (lock_check(lock)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   const l = lock_at(lock);
   if (l.holder_cpu == cpu) {
@@ -69,7 +70,8 @@ export function cmd_spin_lock(cpu: u32, lock: u32): Status {
 export function cmd_spin_trylock(cpu: u32, lock: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = lock_check(lock);
+  if (lock_check(lock)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   const l = lock_at(lock);
   if (l.holder_cpu == NIL) {
@@ -86,7 +88,8 @@ export function cmd_spin_trylock(cpu: u32, lock: u32): Status {
 export function cmd_spin_unlock(cpu: u32, lock: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = lock_check(lock);
+  if (lock_check(lock)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   const l = lock_at(lock);
   const c = cpu_at(cpu);

@@ -5,9 +5,9 @@
 // *Simplified*: a page is a handle with metadata only; no 4 KiB of simulated memory behind it.
 // Contexts: any.
 import { Ev, Stat, Status } from '../src/shared/codes';
-import { max_pages, NIL, page_fail_rate } from './config';
-import { cpu_check, cpu_done } from './cpu';
-import { set_result } from './io';
+import { max_pages, NIL, page_fail_rate, U31_MAX } from './config';
+import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
+import { bad_arg, set_result } from './io';
 import { PAGE_ALLOCATED, PAGE_FREE, page_next_ptr, page_state_ptr } from './layout';
 import { prng_next } from './prng';
 import { stat_inc } from './stats';
@@ -37,7 +37,7 @@ function alloc_page(cpu: u32): u32 {
 
 /** result() = the page, or 0xffffffff on failure (the TS side returns -1). */
 export function cmd_alloc_page(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const page = alloc_page(cpu);
   emit(cpu, Ev.PageAlloc, page, 0, 0);
@@ -47,9 +47,11 @@ export function cmd_alloc_page(cpu: u32): Status {
 }
 
 export function cmd_free_page(cpu: u32, page: u32): Status {
-  const st = cpu_check(cpu);
+  let st = cpu_check(cpu);
   if (st) return st;
-  if (page >= bump) return Status.BadHandle;
+  if (page >= bump) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
+  if (st) return st;
   if (load<u8>(page_state_ptr(page)) == PAGE_FREE) return Status.DoubleFree;
   store<u8>(page_state_ptr(page), PAGE_FREE);
   store<u32>(page_next_ptr(page), free_head);
@@ -61,6 +63,7 @@ export function cmd_free_page(cpu: u32, page: u32): Status {
 
 /** The next n page allocations fail (replaces any count left). */
 export function cmd_fail_next_page_allocs(n: u32): Status {
+  if (n > U31_MAX) return bad_arg(Status.BadArgument, 0);
   fail_next = n;
   return Status.Ok;
 }

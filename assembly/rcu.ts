@@ -9,9 +9,9 @@
 // carry their own cookie instead of rcu_segcblist segments.
 import { Ctx, Ev, RcuCbFn, Stat, Status } from '../src/shared/codes';
 import { NIL, nr_cpus, rcu_stall_jiffies } from './config';
-import { cpu_at, OBJ_ALLOCATED, OBJ_QUEUED, OBJ_QUEUED_CB, obj_snap_ptr, obj_state_ptr, rcu_head_of } from './layout';
-import { cpu_check, cpu_ctx, cpu_done, quiescent_here } from './cpu';
-import { set_result } from './io';
+import { cpu_at, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_CB, obj_snap_ptr, obj_state_ptr, rcu_head_of } from './layout';
+import { awake_check, cpu_awake_check, cpu_check, cpu_ctx, cpu_done, quiescent_here } from './cpu';
+import { bad_arg, set_result } from './io';
 import { kfree_internal, obj_check } from './slab';
 import { stat_inc } from './stats';
 import { do_tick } from './tick';
@@ -132,18 +132,20 @@ export function rcu_do_batch(cpu: u32): void {
 export function cmd_call_rcu(cpu: u32, obj: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = obj_check(obj);
+  if (obj_check(obj)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   const ctx = cpu_ctx(cpu);
   if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) return Status.BadContext;
   const s = load<u8>(obj_state_ptr(obj));
-  if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) return Status.AlreadyQueued;
+  if (s == OBJ_FREE) return Status.NotAllocated;
+  if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) return Status.AlreadyQueued; // on an llist or a cb list
   call_rcu(cpu, obj);
   return cpu_done(cpu);
 }
 
 export function cmd_start_poll_synchronize_rcu(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   const s = get_state_synchronize_rcu();
   rcu_request_gp(s);
@@ -153,7 +155,7 @@ export function cmd_start_poll_synchronize_rcu(cpu: u32): Status {
 
 /** synchronize_rcu(): block this CPU's task, ticking the machine until a full GP has elapsed. */
 export function cmd_synchronize_rcu(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   if (!quiescent_here(cpu)) return Status.BadContext;
   const s = get_state_synchronize_rcu();

@@ -14,8 +14,8 @@
 //               └────────────────── callback invoked (kfree) ◄─────────┘
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { max_objects, NIL } from './config';
-import { cpu_check, cpu_done } from './cpu';
-import { set_result, set_result2 } from './io';
+import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
+import { bad_arg, set_result, set_result2 } from './io';
 import {
   OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr, rcu_head_of,
 } from './layout';
@@ -55,7 +55,7 @@ export function kfree_internal(cpu: u32, obj: u32): void {
 }
 
 export function cmd_kmalloc(cpu: u32): Status {
-  const st = cpu_check(cpu);
+  const st = cpu_awake_check(cpu);
   if (st) return st;
   let obj = free_head;
   if (obj != NIL) {
@@ -74,7 +74,8 @@ export function cmd_kmalloc(cpu: u32): Status {
 export function cmd_kfree(cpu: u32, obj: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  st = obj_check(obj);
+  if (obj_check(obj)) return bad_arg(Status.BadHandle, 1);
+  st = awake_check(cpu);
   if (st) return st;
   const s = obj_state(obj);
   if (s == OBJ_FREE) return Status.DoubleFree;
@@ -85,8 +86,7 @@ export function cmd_kfree(cpu: u32, obj: u32): Status {
 
 /** result() = 0 free / 1 allocated / 2 queued; result2() = snapshot (0 unless queued). */
 export function obj_info(obj: u32): Status {
-  const st = obj_check(obj);
-  if (st) return st;
+  if (obj_check(obj)) return bad_arg(Status.BadHandle, 0);
   const s = obj_state(obj);
   set_result(s >= OBJ_QUEUED_LLIST ? 2 : <u32>s);
   set_result2(s >= OBJ_QUEUED_LLIST ? load<u32>(obj_snap_ptr(obj)) : 0);

@@ -6,11 +6,12 @@
 // in a hardirq frame then a softirq frame pushed on top of whatever that CPU was doing.
 // *Simplified*: all CPUs tick at the same instant, processed in CPU order; the timer softirq,
 // RCU_SOFTIRQ and kworker wake-ups are folded into one sequence.
-import { Ctx, Ev, Stat } from '../src/shared/codes';
+import { Ctx, Ev, Stat, Status } from '../src/shared/codes';
 import { clock_tick, jiffies } from './clock';
-import { IRQ_ENABLED_ROUNDS_MAX, nr_cpus } from './config';
+import { IRQ_ENABLED_ROUNDS_MAX, nr_cpus, U31_MAX } from './config';
 import { irqs_disabled, pop_frame, push_frame, quiescent_here } from './cpu';
 import { fail_invariant, Reason } from './failure';
+import { bad_arg } from './io';
 import { irq_work_interrupt, irq_work_run_list } from './irq_work';
 import { cpu_at } from './layout';
 import { rcu_do_batch, rcu_gp_kthread, rcu_qs } from './rcu';
@@ -81,7 +82,8 @@ export function do_tick(): void {
 }
 
 /** advance(n): n jiffies. Cost O(n * nr_cpus) plus the work the ticks do. */
-export function cmd_advance(n: u32): i32 {
+export function cmd_advance(n: u32): Status {
+  if (n > U31_MAX) return bad_arg(Status.BadArgument, 0);
   for (let i: u32 = 0; i < n; i++) do_tick();
-  return 0;
+  return Status.Ok;
 }

@@ -7,10 +7,10 @@
 // *Simplified*: every workqueue, bound or WQ_UNBOUND, runs a work on the CPU that queued it.
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { jiffies } from './clock';
-import { NIL, WORKLIST_RUN_MAX, WORKS_MAX } from './config';
-import { cpu_check, cpu_done } from './cpu';
+import { NIL, U31_MAX, WORKLIST_RUN_MAX, WORKS_MAX } from './config';
+import { awake_check, cpu_check, cpu_done } from './cpu';
 import { fail_invariant, Reason } from './failure';
-import { set_result } from './io';
+import { bad_arg, set_result } from './io';
 import { cpu_at, dwork_at } from './layout';
 import { rcu_qs } from './rcu';
 import { stat_inc } from './stats';
@@ -43,10 +43,11 @@ function worklist_unlink(w: u32): void {
   d.wl_next = NIL;
 }
 
-/** The kworker: a context switch (a QS), then every work on the list, FIFO. */
+/** The kworker: a context switch (a QS), then every work on the list, FIFO (incl. new ones). */
 export function run_worklist(cpu: u32): void {
-  rcu_qs(cpu);
   const c = cpu_at(cpu);
+  if (c.wl_head == NIL) return; // no kworker wakes for an empty list
+  rcu_qs(cpu);
   let n: u32 = 0;
   while (c.wl_head != NIL) {
     if (n == WORKLIST_RUN_MAX) fail_invariant(cpu, Reason.WorklistRun);
@@ -102,15 +103,18 @@ export function cmd_create_delayed_work(): Status {
   return Status.Ok;
 }
 
-@inline function work_check(cpu: u32, w: u32): Status {
+/** cpu, dwork, delay (commands without a delay pass 0), then CpuIdle. */
+function work_check(cpu: u32, w: u32, delay: u32): Status {
   const st = cpu_check(cpu);
   if (st) return st;
-  return w < nr_works ? Status.Ok : Status.BadHandle;
+  if (w >= nr_works) return bad_arg(Status.BadHandle, 1);
+  if (delay > U31_MAX) return bad_arg(Status.BadArgument, 2);
+  return awake_check(cpu);
 }
 
 /** result() = 1 if queued. */
 export function cmd_queue_work(cpu: u32, w: u32): Status {
-  const st = work_check(cpu, w);
+  const st = work_check(cpu, w, 0);
   if (st) return st;
   set_result(<u32>queue_delayed_work(cpu, w, 0));
   return cpu_done(cpu);
@@ -118,7 +122,7 @@ export function cmd_queue_work(cpu: u32, w: u32): Status {
 
 /** result() = 1 if queued. */
 export function cmd_queue_delayed_work(cpu: u32, w: u32, delay: u32): Status {
-  const st = work_check(cpu, w);
+  const st = work_check(cpu, w, delay);
   if (st) return st;
   set_result(<u32>queue_delayed_work(cpu, w, delay));
   return cpu_done(cpu);
@@ -126,7 +130,7 @@ export function cmd_queue_delayed_work(cpu: u32, w: u32, delay: u32): Status {
 
 /** result() = 1 if the work was pending before. */
 export function cmd_mod_delayed_work(cpu: u32, w: u32, delay: u32): Status {
-  const st = work_check(cpu, w);
+  const st = work_check(cpu, w, delay);
   if (st) return st;
   const was = grab_pending(w);
   queue_delayed_work(cpu, w, delay);
@@ -136,7 +140,7 @@ export function cmd_mod_delayed_work(cpu: u32, w: u32, delay: u32): Status {
 
 /** result() = 1 if the work was pending. */
 export function cmd_cancel_delayed_work(cpu: u32, w: u32): Status {
-  const st = work_check(cpu, w);
+  const st = work_check(cpu, w, 0);
   if (st) return st;
   const was = grab_pending(w);
   emit(cpu, Ev.WorkCancel, w, <u32>was, 0);

@@ -1,0 +1,401 @@
+// WasmMachine: the RcuMachine backed by the AssemblyScript core (assembly/). It holds no machine
+// logic: it converts arguments to u32 (anything that is not an integer 0..2^32-1 becomes
+// 0xffffffff, which the core rejects with the right status in the documented check order), calls
+// the core, maps a Status to RcuError / RcuMachineFailure with the shared message text
+// (src/messages.ts), and reads stats and trace through views of the core's memory (sized once at
+// init, never grown, so the views stay valid). camelCase API names map to the core's kernel names
+// here and nowhere else.
+import { RcuError, RcuMachineFailure, statusName } from '../errors.js';
+import { CTX_NAMES, ctxName, makeEvent, statsFromRows } from '../events.js';
+import { COMMAND_PARAMS, rcuErrorMessage, type CommandName, type MessageInfo } from '../messages.js';
+import { IrqWorkFn, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
+import type {
+  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, ObjInfo, RcuMachine, ResolvedOptions, Stats, TraceEvent,
+} from '../types.js';
+import { instantiateCore, WasmAbort, type CoreExports } from './load.js';
+
+const NIL = 0xffffffff;
+const U31_MAX = 0x7fffffff;
+const OBJ_STATES: ObjInfo['state'][] = ['free', 'allocated', 'queued'];
+const IRQ_WORK_FNS: Record<string, IrqWorkFn> = { nop: IrqWorkFn.Nop, requeue: IrqWorkFn.Requeue, 'llist-call-rcu': IrqWorkFn.LlistCallRcu };
+/** Detail texts of the core's Invariant reasons (assembly/failure.ts `Reason`), docs/model.md §9. */
+const INVARIANTS: Record<number, (cpu: number, core: CoreExports) => string> = {
+  1: (cpu, x) => `irq-enabled point on cpu ${cpu} needed more than ${x.IRQ_ENABLED_ROUNDS_MAX.value} rounds`,
+  2: (cpu, x) => `worklist of cpu ${cpu} ran more than ${x.WORKLIST_RUN_MAX.value} works`,
+};
+
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+/** The core's view of a JS argument: an integer 0..2^32-1, or NIL (invalid everywhere). */
+function u32(v: unknown): number {
+  return isInt(v, 0, 0xffffffff) ? v : NIL;
+}
+
+export class WasmMachine implements RcuMachine {
+  readonly impl = 'wasm' as const;
+  readonly options: Readonly<ResolvedOptions>;
+  private readonly x: CoreExports;
+  private readonly statsView: Float64Array;
+  private readonly traceView: Uint32Array;
+  private readonly ioView: Uint32Array;
+  private poisoned: RcuMachineFailure | null = null;
+
+  constructor(options: ResolvedOptions) {
+    this.options = Object.freeze({ ...options });
+    const o = this.options;
+    const x = (this.x = instantiateCore());
+    let st: number;
+    try {
+      st = x.init(o.nrCpus, o.hz, o.seed >>> 0, o.maxObjects, o.objSize, o.rcuHeadOffset, o.maxPages, o.pageFailRate,
+        o.gpSeqStart >>> 0, o.trace ? 1 : 0, o.traceCapacity, o.rcuStallJiffies);
+    } catch (e) {
+      throw new RcuError('BadArgument', `could not create a Wasm machine: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (st !== Status.Ok) {
+      throw new RcuError(statusName(st), `could not create a Wasm machine with these options: ${x.MEMORY_END.value} bytes of linear memory needed (at most 4 GiB, and the host must grant it)`);
+    }
+    const buf = x.memory.buffer; // never grows after init
+    this.statsView = new Float64Array(buf, x.STATS_BASE.value, o.nrCpus * Stat.STAT_COUNT);
+    this.traceView = new Uint32Array(buf, x.TRACE_BASE.value, o.trace ? o.traceCapacity * x.TRACE_EVENT_WORDS.value : 0);
+    this.ioView = new Uint32Array(buf, x.IO_BASE.value, x.IO_CAP.value);
+  }
+
+  // -- the one path of every call ----------------------------------------------------------------
+  private alive(): void {
+    if (this.poisoned) throw this.poisoned;
+  }
+
+  /** Runs one core call; a trap or abort inside it poisons the machine. */
+  private call(command: CommandName, args: readonly unknown[], fn: () => number): number {
+    this.alive();
+    let st: number;
+    try {
+      st = fn();
+    } catch (e) {
+      throw this.poison(command, args, e);
+    }
+    return st;
+  }
+
+  /** A command: call, then turn a non-Ok status into the matching error. */
+  private cmd(command: CommandName, args: readonly unknown[], fn: () => number): void {
+    const st = this.call(command, args, fn);
+    if (st !== Status.Ok) this.raise(command, args, st);
+  }
+
+  private raise(command: CommandName, args: readonly unknown[], st: number, info: MessageInfo = {}): never {
+    if (st >= STATUS_FATAL) throw this.poison(command, args, null);
+    if (st === Status.BadHandle || st === Status.BadArgument) {
+      const params: readonly string[] = COMMAND_PARAMS[command];
+      const i = this.x.bad_arg_get();
+      if (info.arg === undefined && i < params.length) info = { ...info, arg: params[i] };
+    }
+    throw new RcuError(statusName(st), rcuErrorMessage(command, args, st, this.options, info));
+  }
+
+  /** Records the failure the core reported (or an unexpected trap as an Invariant) and poisons. */
+  private poison(command: CommandName, args: readonly unknown[], cause: unknown): RcuMachineFailure {
+    const x = this.x;
+    const status = x.fail_status.value;
+    const cpuRaw = x.fail_cpu.value >>> 0;
+    const cpu = cpuRaw === NIL ? -1 : cpuRaw;
+    let failure: Failure;
+    if (status === Status.Deadlock) {
+      const holderCtx = ctxName(x.fail_holder_ctx.value);
+      const acquirerCtx = ctxName(x.fail_acquirer_ctx.value);
+      const message = rcuErrorMessage(command, args, status, this.options, { holderCtx, acquirerCtx });
+      failure = { status: 'Deadlock', message, cpu, lock: x.fail_lock.value >>> 0, holderCtx, acquirerCtx };
+    } else {
+      const known = status === Status.Invariant ? INVARIANTS[x.fail_reason.value] : undefined;
+      const why = cause instanceof WasmAbort || cause instanceof Error ? cause.message : String(cause);
+      const invariant = known ? known(cpu, x) : `Wasm core stopped: ${why}`;
+      const message = rcuErrorMessage(command, args, Status.Invariant, this.options, { invariant });
+      failure = { status: 'Invariant', message, cpu };
+    }
+    this.poisoned = new RcuMachineFailure(failure);
+    return this.poisoned;
+  }
+
+  /** A command whose result is the core's result register. */
+  private cmdResult(command: CommandName, args: readonly unknown[], fn: () => number): number {
+    this.cmd(command, args, fn);
+    return this.x.result() >>> 0;
+  }
+
+  // -- clock -------------------------------------------------------------------------------------
+  now(): number {
+    this.alive();
+    return this.x.now_ns();
+  }
+
+  jiffies(): number {
+    this.alive();
+    return this.x.jiffies_get() >>> 0;
+  }
+
+  advance(n: number): void {
+    this.cmd('advance', [n], () => this.x.advance(u32(n)));
+  }
+
+  // -- CPU contexts ------------------------------------------------------------------------------
+  enter(cpu: number, ctx: Exclude<CtxName, 'task'>): void {
+    const i = CTX_NAMES.indexOf(ctx as CtxName);
+    this.cmd('enter', [cpu, ctx], () => this.x.enter(u32(cpu), i < 0 ? NIL : i));
+  }
+
+  exit(cpu: number): void {
+    this.cmd('exit', [cpu], () => this.x.exit(u32(cpu)));
+  }
+
+  localIrqSave(cpu: number): void {
+    this.cmd('localIrqSave', [cpu], () => this.x.local_irq_save(u32(cpu)));
+  }
+
+  localIrqRestore(cpu: number): void {
+    this.cmd('localIrqRestore', [cpu], () => this.x.local_irq_restore(u32(cpu)));
+  }
+
+  preemptDisable(cpu: number): void {
+    this.cmd('preemptDisable', [cpu], () => this.x.preempt_disable(u32(cpu)));
+  }
+
+  preemptEnable(cpu: number): void {
+    this.cmd('preemptEnable', [cpu], () => this.x.preempt_enable(u32(cpu)));
+  }
+
+  rcuReadLock(cpu: number): void {
+    this.cmd('rcuReadLock', [cpu], () => this.x.rcu_read_lock(u32(cpu)));
+  }
+
+  rcuReadUnlock(cpu: number): void {
+    this.cmd('rcuReadUnlock', [cpu], () => this.x.rcu_read_unlock(u32(cpu)));
+  }
+
+  condResched(cpu: number): void {
+    this.cmd('condResched', [cpu], () => this.x.cond_resched(u32(cpu)));
+  }
+
+  setIdle(cpu: number, idle: boolean): void {
+    const flag = typeof idle === 'boolean' ? Number(idle) : 2;
+    this.cmd('setIdle', [cpu, idle], () => this.x.set_idle(u32(cpu), flag));
+  }
+
+  cpuInfo(cpu: number): CpuInfo {
+    this.alive();
+    const x = this.x;
+    const c = u32(cpu);
+    const depth = x.cpu_depth(c);
+    if (depth < 0) this.raise('cpuInfo', [cpu], Status.BadCpu);
+    const ctx: CtxName[] = [];
+    for (let i = 0; i < depth; i++) ctx.push(ctxName(x.cpu_frame_kind(c, i)));
+    const flags = x.cpu_flags(c);
+    return {
+      ctx,
+      irqsDisabled: (flags & x.CPU_FLAG_IRQS_DISABLED.value) !== 0,
+      irqDepth: x.cpu_irq_depth(c) >>> 0,
+      preemptCount: x.cpu_preempt_count(c) >>> 0,
+      rcuNesting: x.cpu_rcu_nesting(c) >>> 0,
+      idle: (flags & x.CPU_FLAG_IDLE.value) !== 0,
+      tickPending: (flags & x.CPU_FLAG_TICK_PENDING.value) !== 0,
+      ipiPending: (flags & x.CPU_FLAG_IPI_PENDING.value) !== 0,
+    };
+  }
+
+  // -- simulated memory --------------------------------------------------------------------------
+  kmalloc(cpu: number): number {
+    return this.cmdResult('kmalloc', [cpu], () => this.x.kmalloc(u32(cpu)));
+  }
+
+  kfree(cpu: number, obj: number): void {
+    this.cmd('kfree', [cpu, obj], () => this.x.kfree(u32(cpu), u32(obj)));
+  }
+
+  objInfo(obj: number): ObjInfo {
+    this.cmd('objInfo', [obj], () => this.x.obj_info(u32(obj)));
+    return { state: OBJ_STATES[this.x.result()], snap: this.x.result2() >>> 0 };
+  }
+
+  allocPage(cpu: number): number {
+    const page = this.cmdResult('allocPage', [cpu], () => this.x.alloc_page(u32(cpu)));
+    return page === NIL ? -1 : page;
+  }
+
+  freePage(cpu: number, page: number): void {
+    this.cmd('freePage', [cpu, page], () => this.x.free_page(u32(cpu), u32(page)));
+  }
+
+  failNextPageAllocs(n: number): void {
+    this.cmd('failNextPageAllocs', [n], () => this.x.fail_next_page_allocs(u32(n)));
+  }
+
+  // -- locks, llist, irq_work --------------------------------------------------------------------
+  createLock(): number {
+    return this.cmdResult('createLock', [], () => this.x.create_lock());
+  }
+
+  spinLock(cpu: number, lock: number): void {
+    this.cmd('spinLock', [cpu, lock], () => this.x.spin_lock(u32(cpu), u32(lock)));
+  }
+
+  spinTrylock(cpu: number, lock: number): boolean {
+    return this.cmdResult('spinTrylock', [cpu, lock], () => this.x.spin_trylock(u32(cpu), u32(lock))) === 1;
+  }
+
+  spinUnlock(cpu: number, lock: number): void {
+    this.cmd('spinUnlock', [cpu, lock], () => this.x.spin_unlock(u32(cpu), u32(lock)));
+  }
+
+  createLlist(): number {
+    return this.cmdResult('createLlist', [], () => this.x.create_llist());
+  }
+
+  llistAdd(cpu: number, llist: number, obj: number): boolean {
+    return this.cmdResult('llistAdd', [cpu, llist, obj], () => this.x.llist_add(u32(cpu), u32(llist), u32(obj))) === 1;
+  }
+
+  llistDelAll(cpu: number, llist: number): number[] {
+    const n = this.cmdResult('llistDelAll', [cpu, llist], () => this.x.llist_del_all(u32(cpu), u32(llist)));
+    const objs: number[] = [];
+    while (objs.length < n) {
+      const got = this.x.io_fill();
+      if (got === 0) break;
+      for (let i = 0; i < got; i++) objs.push(this.ioView[i]);
+    }
+    return objs;
+  }
+
+  createIrqWork(init: IrqWorkInit): number {
+    const args = [init];
+    this.alive();
+    const bad = (arg: string): never => this.raise('createIrqWork', args, Status.BadArgument, { arg });
+    if (init === null || typeof init !== 'object' || Array.isArray(init)) bad('init');
+    const fn = IRQ_WORK_FNS[init.fn as string];
+    if (fn === undefined || !Object.hasOwn(IRQ_WORK_FNS, init.fn)) bad('init.fn');
+    const lazy = init.lazy ?? false;
+    if (typeof lazy !== 'boolean') bad('init.lazy');
+    const arg = init.arg ?? 0;
+    if (!isInt(arg, 0, U31_MAX)) bad('init.arg');
+    const st = this.call('createIrqWork', args, () => this.x.create_irq_work(fn, lazy ? 1 : 0, arg));
+    if (st !== Status.Ok) this.raise('createIrqWork', args, st, st === Status.BadHandle ? { arg: 'init.arg' } : {});
+    return this.x.result() >>> 0;
+  }
+
+  irqWorkQueue(cpu: number, work: number): boolean {
+    return this.cmdResult('irqWorkQueue', [cpu, work], () => this.x.irq_work_queue(u32(cpu), u32(work))) === 1;
+  }
+
+  irqWorkInfo(work: number): IrqWorkInfo {
+    this.alive();
+    const flags = this.x.irq_work_flags(u32(work));
+    if (flags < 0) this.raise('irqWorkInfo', [work], Status.BadHandle, { arg: 'work' });
+    const cpu = this.x.irq_work_cpu(u32(work)) >>> 0;
+    return { pending: (flags & 1) !== 0, busy: (flags & 2) !== 0, lazy: (flags & 4) !== 0, cpu: cpu === NIL ? -1 : cpu };
+  }
+
+  // -- workqueues and timers ---------------------------------------------------------------------
+  createDelayedWork(): number {
+    return this.cmdResult('createDelayedWork', [], () => this.x.create_delayed_work());
+  }
+
+  queueWork(cpu: number, dwork: number): boolean {
+    return this.cmdResult('queueWork', [cpu, dwork], () => this.x.queue_work(u32(cpu), u32(dwork))) === 1;
+  }
+
+  queueDelayedWork(cpu: number, dwork: number, delay: number): boolean {
+    return this.cmdResult('queueDelayedWork', [cpu, dwork, delay],
+      () => this.x.queue_delayed_work(u32(cpu), u32(dwork), u32(delay))) === 1;
+  }
+
+  modDelayedWork(cpu: number, dwork: number, delay: number): boolean {
+    return this.cmdResult('modDelayedWork', [cpu, dwork, delay],
+      () => this.x.mod_delayed_work(u32(cpu), u32(dwork), u32(delay))) === 1;
+  }
+
+  cancelDelayedWork(cpu: number, dwork: number): boolean {
+    return this.cmdResult('cancelDelayedWork', [cpu, dwork], () => this.x.cancel_delayed_work(u32(cpu), u32(dwork))) === 1;
+  }
+
+  delayedWorkPending(dwork: number): boolean {
+    this.alive();
+    const p = this.x.delayed_work_pending(u32(dwork));
+    if (p < 0) this.raise('delayedWorkPending', [dwork], Status.BadHandle, { arg: 'dwork' });
+    return p === 1;
+  }
+
+  // -- RCU ---------------------------------------------------------------------------------------
+  gpSeq(): number {
+    this.alive();
+    return this.x.gp_seq() >>> 0;
+  }
+
+  getStateSynchronizeRcu(): number {
+    this.alive();
+    return this.x.get_state_synchronize_rcu() >>> 0;
+  }
+
+  startPollSynchronizeRcu(cpu: number): number {
+    return this.cmdResult('startPollSynchronizeRcu', [cpu], () => this.x.start_poll_synchronize_rcu(u32(cpu)));
+  }
+
+  pollStateSynchronizeRcu(cookie: number): boolean {
+    this.alive();
+    if (!isInt(cookie, 0, 0xffffffff)) this.raise('pollStateSynchronizeRcu', [cookie], Status.BadArgument, { arg: 'cookie' });
+    return this.x.poll_state_synchronize_rcu(cookie) !== 0;
+  }
+
+  callRcu(cpu: number, obj: number): void {
+    this.cmd('callRcu', [cpu, obj], () => this.x.call_rcu(u32(cpu), u32(obj)));
+  }
+
+  synchronizeRcu(cpu: number): void {
+    this.cmd('synchronizeRcu', [cpu], () => this.x.synchronize_rcu(u32(cpu)));
+  }
+
+  // -- results (usable after a failure) ----------------------------------------------------------
+  stats(): Stats {
+    const n = Stat.STAT_COUNT;
+    const rows = Array.from({ length: this.options.nrCpus }, (_, cpu) => this.statsView.subarray(cpu * n, (cpu + 1) * n));
+    return statsFromRows(rows);
+  }
+
+  trace(): TraceEvent[] {
+    if (!this.options.trace) return [];
+    const count = this.x.trace_count_get();
+    const cap = this.options.traceCapacity;
+    const n = Math.min(count, cap);
+    const start = count <= cap ? 0 : this.x.trace_head_get();
+    const w = this.traceView;
+    const words = this.x.TRACE_EVENT_WORDS.value;
+    const out: TraceEvent[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = ((start + i) % cap) * words;
+      const w0 = w[p];
+      const t = w[p + 1] + w[p + 2] * 0x100000000;
+      out[i] = makeEvent(count - n + i, w0 & 0xff, w0 >>> 16, (w0 >>> 8) & 0xff, t, w[p + 3], w[p + 4], w[p + 5]);
+    }
+    return out;
+  }
+
+  traceCount(): number {
+    return this.x.trace_count_get();
+  }
+
+  traceDigest(): number {
+    return this.x.trace_digest() >>> 0;
+  }
+
+  failure(): Failure | null {
+    return this.poisoned ? { ...this.poisoned.failure } : null;
+  }
+
+  random(): number {
+    this.alive();
+    try {
+      return this.x.random() >>> 0;
+    } catch (e) {
+      throw this.poison('random', [], e);
+    }
+  }
+}
