@@ -18,10 +18,10 @@ export class WasmAbort extends Error {
 }
 
 type Global = { value: number };
-type Cmd0 = () => number;
-type Cmd1 = (a: number) => number;
-type Cmd2 = (a: number, b: number) => number;
-type Cmd3 = (a: number, b: number, c: number) => number;
+export type Cmd0 = () => number;
+export type Cmd1 = (a: number) => number;
+export type Cmd2 = (a: number, b: number) => number;
+export type Cmd3 = (a: number, b: number, c: number) => number;
 
 /** The numbers-only ABI of assembly/index.ts. Commands return a Status (0 = Ok). */
 export interface CoreExports {

@@ -12,7 +12,7 @@ import { IrqWorkFn, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
 import type {
   CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, ObjInfo, RcuMachine, ResolvedOptions, Stats, TraceEvent,
 } from '../types.js';
-import { instantiateCore, WasmAbort, type CoreExports } from './load.js';
+import { instantiateCore, WasmAbort, type Cmd1, type Cmd2, type Cmd3, type CoreExports } from './load.js';
 
 const NIL = 0xffffffff;
 const U31_MAX = 0x7fffffff;
@@ -70,19 +70,55 @@ export class WasmMachine implements RcuMachine {
   /** Runs one core call; a trap or abort inside it poisons the machine. */
   private call(command: CommandName, args: readonly unknown[], fn: () => number): number {
     this.alive();
-    let st: number;
     try {
-      st = fn();
+      return fn();
     } catch (e) {
       throw this.poison(command, args, e);
     }
-    return st;
   }
 
   /** A command: call, then turn a non-Ok status into the matching error. */
   private cmd(command: CommandName, args: readonly unknown[], fn: () => number): void {
     const st = this.call(command, args, fn);
     if (st !== Status.Ok) this.raise(command, args, st);
+  }
+
+  // run1..run3: `cmd` for commands whose arguments are all u32, without allocating on success
+  // (the argument list is built only for an error message).
+  private run1(command: CommandName, fn: Cmd1, a: unknown): number {
+    if (this.poisoned) throw this.poisoned;
+    let st: number;
+    try {
+      st = fn(u32(a));
+    } catch (e) {
+      throw this.poison(command, [a], e);
+    }
+    if (st !== Status.Ok) this.raise(command, [a], st);
+    return this.x.result() >>> 0;
+  }
+
+  private run2(command: CommandName, fn: Cmd2, a: unknown, b: unknown): number {
+    if (this.poisoned) throw this.poisoned;
+    let st: number;
+    try {
+      st = fn(u32(a), u32(b));
+    } catch (e) {
+      throw this.poison(command, [a, b], e);
+    }
+    if (st !== Status.Ok) this.raise(command, [a, b], st);
+    return this.x.result() >>> 0;
+  }
+
+  private run3(command: CommandName, fn: Cmd3, a: unknown, b: unknown, c: unknown): number {
+    if (this.poisoned) throw this.poisoned;
+    let st: number;
+    try {
+      st = fn(u32(a), u32(b), u32(c));
+    } catch (e) {
+      throw this.poison(command, [a, b, c], e);
+    }
+    if (st !== Status.Ok) this.raise(command, [a, b, c], st);
+    return this.x.result() >>> 0;
   }
 
   private raise(command: CommandName, args: readonly unknown[], st: number, info: MessageInfo = {}): never {
@@ -118,12 +154,6 @@ export class WasmMachine implements RcuMachine {
     return this.poisoned;
   }
 
-  /** A command whose result is the core's result register. */
-  private cmdResult(command: CommandName, args: readonly unknown[], fn: () => number): number {
-    this.cmd(command, args, fn);
-    return this.x.result() >>> 0;
-  }
-
   // -- clock -------------------------------------------------------------------------------------
   now(): number {
     this.alive();
@@ -136,7 +166,7 @@ export class WasmMachine implements RcuMachine {
   }
 
   advance(n: number): void {
-    this.cmd('advance', [n], () => this.x.advance(u32(n)));
+    this.run1('advance', this.x.advance, n);
   }
 
   // -- CPU contexts ------------------------------------------------------------------------------
@@ -146,35 +176,35 @@ export class WasmMachine implements RcuMachine {
   }
 
   exit(cpu: number): void {
-    this.cmd('exit', [cpu], () => this.x.exit(u32(cpu)));
+    this.run1('exit', this.x.exit, cpu);
   }
 
   localIrqSave(cpu: number): void {
-    this.cmd('localIrqSave', [cpu], () => this.x.local_irq_save(u32(cpu)));
+    this.run1('localIrqSave', this.x.local_irq_save, cpu);
   }
 
   localIrqRestore(cpu: number): void {
-    this.cmd('localIrqRestore', [cpu], () => this.x.local_irq_restore(u32(cpu)));
+    this.run1('localIrqRestore', this.x.local_irq_restore, cpu);
   }
 
   preemptDisable(cpu: number): void {
-    this.cmd('preemptDisable', [cpu], () => this.x.preempt_disable(u32(cpu)));
+    this.run1('preemptDisable', this.x.preempt_disable, cpu);
   }
 
   preemptEnable(cpu: number): void {
-    this.cmd('preemptEnable', [cpu], () => this.x.preempt_enable(u32(cpu)));
+    this.run1('preemptEnable', this.x.preempt_enable, cpu);
   }
 
   rcuReadLock(cpu: number): void {
-    this.cmd('rcuReadLock', [cpu], () => this.x.rcu_read_lock(u32(cpu)));
+    this.run1('rcuReadLock', this.x.rcu_read_lock, cpu);
   }
 
   rcuReadUnlock(cpu: number): void {
-    this.cmd('rcuReadUnlock', [cpu], () => this.x.rcu_read_unlock(u32(cpu)));
+    this.run1('rcuReadUnlock', this.x.rcu_read_unlock, cpu);
   }
 
   condResched(cpu: number): void {
-    this.cmd('condResched', [cpu], () => this.x.cond_resched(u32(cpu)));
+    this.run1('condResched', this.x.cond_resched, cpu);
   }
 
   setIdle(cpu: number, idle: boolean): void {
@@ -205,58 +235,60 @@ export class WasmMachine implements RcuMachine {
 
   // -- simulated memory --------------------------------------------------------------------------
   kmalloc(cpu: number): number {
-    return this.cmdResult('kmalloc', [cpu], () => this.x.kmalloc(u32(cpu)));
+    return this.run1('kmalloc', this.x.kmalloc, cpu);
   }
 
   kfree(cpu: number, obj: number): void {
-    this.cmd('kfree', [cpu, obj], () => this.x.kfree(u32(cpu), u32(obj)));
+    this.run2('kfree', this.x.kfree, cpu, obj);
   }
 
   objInfo(obj: number): ObjInfo {
-    this.cmd('objInfo', [obj], () => this.x.obj_info(u32(obj)));
+    this.run1('objInfo', this.x.obj_info, obj);
     return { state: OBJ_STATES[this.x.result()], snap: this.x.result2() >>> 0 };
   }
 
   allocPage(cpu: number): number {
-    const page = this.cmdResult('allocPage', [cpu], () => this.x.alloc_page(u32(cpu)));
+    const page = this.run1('allocPage', this.x.alloc_page, cpu);
     return page === NIL ? -1 : page;
   }
 
   freePage(cpu: number, page: number): void {
-    this.cmd('freePage', [cpu, page], () => this.x.free_page(u32(cpu), u32(page)));
+    this.run2('freePage', this.x.free_page, cpu, page);
   }
 
   failNextPageAllocs(n: number): void {
-    this.cmd('failNextPageAllocs', [n], () => this.x.fail_next_page_allocs(u32(n)));
+    this.run1('failNextPageAllocs', this.x.fail_next_page_allocs, n);
   }
 
   // -- locks, llist, irq_work --------------------------------------------------------------------
   createLock(): number {
-    return this.cmdResult('createLock', [], () => this.x.create_lock());
+    this.cmd('createLock', [], this.x.create_lock);
+    return this.x.result() >>> 0;
   }
 
   spinLock(cpu: number, lock: number): void {
-    this.cmd('spinLock', [cpu, lock], () => this.x.spin_lock(u32(cpu), u32(lock)));
+    this.run2('spinLock', this.x.spin_lock, cpu, lock);
   }
 
   spinTrylock(cpu: number, lock: number): boolean {
-    return this.cmdResult('spinTrylock', [cpu, lock], () => this.x.spin_trylock(u32(cpu), u32(lock))) === 1;
+    return this.run2('spinTrylock', this.x.spin_trylock, cpu, lock) === 1;
   }
 
   spinUnlock(cpu: number, lock: number): void {
-    this.cmd('spinUnlock', [cpu, lock], () => this.x.spin_unlock(u32(cpu), u32(lock)));
+    this.run2('spinUnlock', this.x.spin_unlock, cpu, lock);
   }
 
   createLlist(): number {
-    return this.cmdResult('createLlist', [], () => this.x.create_llist());
+    this.cmd('createLlist', [], this.x.create_llist);
+    return this.x.result() >>> 0;
   }
 
   llistAdd(cpu: number, llist: number, obj: number): boolean {
-    return this.cmdResult('llistAdd', [cpu, llist, obj], () => this.x.llist_add(u32(cpu), u32(llist), u32(obj))) === 1;
+    return this.run3('llistAdd', this.x.llist_add, cpu, llist, obj) === 1;
   }
 
   llistDelAll(cpu: number, llist: number): number[] {
-    const n = this.cmdResult('llistDelAll', [cpu, llist], () => this.x.llist_del_all(u32(cpu), u32(llist)));
+    const n = this.run2('llistDelAll', this.x.llist_del_all, cpu, llist);
     const objs: number[] = [];
     while (objs.length < n) {
       const got = this.x.io_fill();
@@ -283,7 +315,7 @@ export class WasmMachine implements RcuMachine {
   }
 
   irqWorkQueue(cpu: number, work: number): boolean {
-    return this.cmdResult('irqWorkQueue', [cpu, work], () => this.x.irq_work_queue(u32(cpu), u32(work))) === 1;
+    return this.run2('irqWorkQueue', this.x.irq_work_queue, cpu, work) === 1;
   }
 
   irqWorkInfo(work: number): IrqWorkInfo {
@@ -296,25 +328,24 @@ export class WasmMachine implements RcuMachine {
 
   // -- workqueues and timers ---------------------------------------------------------------------
   createDelayedWork(): number {
-    return this.cmdResult('createDelayedWork', [], () => this.x.create_delayed_work());
+    this.cmd('createDelayedWork', [], this.x.create_delayed_work);
+    return this.x.result() >>> 0;
   }
 
   queueWork(cpu: number, dwork: number): boolean {
-    return this.cmdResult('queueWork', [cpu, dwork], () => this.x.queue_work(u32(cpu), u32(dwork))) === 1;
+    return this.run2('queueWork', this.x.queue_work, cpu, dwork) === 1;
   }
 
   queueDelayedWork(cpu: number, dwork: number, delay: number): boolean {
-    return this.cmdResult('queueDelayedWork', [cpu, dwork, delay],
-      () => this.x.queue_delayed_work(u32(cpu), u32(dwork), u32(delay))) === 1;
+    return this.run3('queueDelayedWork', this.x.queue_delayed_work, cpu, dwork, delay) === 1;
   }
 
   modDelayedWork(cpu: number, dwork: number, delay: number): boolean {
-    return this.cmdResult('modDelayedWork', [cpu, dwork, delay],
-      () => this.x.mod_delayed_work(u32(cpu), u32(dwork), u32(delay))) === 1;
+    return this.run3('modDelayedWork', this.x.mod_delayed_work, cpu, dwork, delay) === 1;
   }
 
   cancelDelayedWork(cpu: number, dwork: number): boolean {
-    return this.cmdResult('cancelDelayedWork', [cpu, dwork], () => this.x.cancel_delayed_work(u32(cpu), u32(dwork))) === 1;
+    return this.run2('cancelDelayedWork', this.x.cancel_delayed_work, cpu, dwork) === 1;
   }
 
   delayedWorkPending(dwork: number): boolean {
@@ -336,7 +367,7 @@ export class WasmMachine implements RcuMachine {
   }
 
   startPollSynchronizeRcu(cpu: number): number {
-    return this.cmdResult('startPollSynchronizeRcu', [cpu], () => this.x.start_poll_synchronize_rcu(u32(cpu)));
+    return this.run1('startPollSynchronizeRcu', this.x.start_poll_synchronize_rcu, cpu);
   }
 
   pollStateSynchronizeRcu(cookie: number): boolean {
@@ -346,11 +377,11 @@ export class WasmMachine implements RcuMachine {
   }
 
   callRcu(cpu: number, obj: number): void {
-    this.cmd('callRcu', [cpu, obj], () => this.x.call_rcu(u32(cpu), u32(obj)));
+    this.run2('callRcu', this.x.call_rcu, cpu, obj);
   }
 
   synchronizeRcu(cpu: number): void {
-    this.cmd('synchronizeRcu', [cpu], () => this.x.synchronize_rcu(u32(cpu)));
+    this.run1('synchronizeRcu', this.x.synchronize_rcu, cpu);
   }
 
   // -- results (usable after a failure) ----------------------------------------------------------
