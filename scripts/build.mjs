@@ -30,14 +30,20 @@ for (const target of ['release', 'debug']) {
   execFileSync(asc, ['assembly/index.ts', '--target', target], { cwd: root, stdio: 'inherit' });
 }
 
-const common = { bundle: true, format: 'esm', loader: { '.wasm': 'binary' }, sourcemap: true, logLevel: 'warning' };
+// `from-base64: false`: esbuild would otherwise decode the embedded Wasm with Uint8Array.fromBase64,
+// which Node 20 lacks.
+const common = {
+  bundle: true, format: 'esm', loader: { '.wasm': 'binary' }, sourcemap: true, logLevel: 'warning',
+  supported: { 'from-base64': false },
+};
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(root, 'dist/index.js'), platform: 'neutral' });
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/cli.ts')],
   outfile: join(root, 'dist/cli.js'),
   platform: 'node',
-  banner: { js: '#!/usr/bin/env node' },
+  // CommonJS dependencies (commander) call require(); give the ESM bundle one.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   external: ['benchmark'],
 });
 console.error('build: ok');

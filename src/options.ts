@@ -14,7 +14,8 @@ const KEYS = [
   'gpSeqStart', 'trace', 'traceCapacity', 'rcuStallJiffies',
 ] as const satisfies readonly (keyof MachineOptions)[];
 
-function int(key: string, v: unknown, min: number, max: number): number {
+function int(key: string, v: unknown, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new RcuOptionError(key, v, `an integer from ${min} to ${max}`);
   }
@@ -31,37 +32,37 @@ export function resolveOptions(options: MachineOptions = {}): ResolvedOptions {
     }
   }
   const o = options;
-  const hz = o.hz ?? 1000;
+  const hz = o.hz === undefined ? 1000 : o.hz;
   if (hz !== 100 && hz !== 250 && hz !== 1000) throw new RcuOptionError('hz', hz, '100, 250 or 1000');
-  const objSize = int('objSize', o.objSize ?? 24, 16, 8192);
-  const rcuHeadOffset = int('rcuHeadOffset', o.rcuHeadOffset ?? 8, 0, 4095);
+  const objSize = int('objSize', o.objSize, 16, 8192, 24);
+  const rcuHeadOffset = int('rcuHeadOffset', o.rcuHeadOffset, 0, 4095, 8);
   if (rcuHeadOffset + 16 > objSize) {
     throw new RcuOptionError('rcuHeadOffset', rcuHeadOffset, `an offset with rcuHeadOffset + 16 <= objSize (${objSize})`);
   }
-  const trace = o.trace ?? true;
+  const trace = o.trace === undefined ? true : o.trace;
   if (typeof trace !== 'boolean') throw new RcuOptionError('trace', trace, 'a boolean');
-  const pageFailRate = o.pageFailRate ?? 0;
+  const pageFailRate = o.pageFailRate === undefined ? 0 : o.pageFailRate;
   if (typeof pageFailRate !== 'number' || !(pageFailRate >= 0 && pageFailRate <= 1)) {
     throw new RcuOptionError('pageFailRate', pageFailRate, 'a number from 0 to 1');
   }
-  const maxObjects = int('maxObjects', o.maxObjects ?? 65536, 1, MAX_OBJECTS_LIMIT);
+  const maxObjects = int('maxObjects', o.maxObjects, 1, MAX_OBJECTS_LIMIT, 65536);
   if (maxObjects * objSize > 2 ** 31) {
     throw new RcuOptionError('maxObjects', maxObjects, `at most ${Math.floor(2 ** 31 / objSize)} objects of ${objSize} bytes (2 GiB of simulated slab)`);
   }
-  const gpSeqStart = int('gpSeqStart', o.gpSeqStart ?? ((0 - 300) << 2) >>> 0, 0, 0xffffffff);
+  const gpSeqStart = int('gpSeqStart', o.gpSeqStart, 0, 0xffffffff, ((0 - 300) << 2) >>> 0);
   if ((gpSeqStart & 3) !== 0) throw new RcuOptionError('gpSeqStart', gpSeqStart, 'an idle gp_seq (low 2 bits 0)');
   return {
-    nrCpus: int('nrCpus', o.nrCpus ?? 4, 1, NR_CPUS_MAX),
+    nrCpus: int('nrCpus', o.nrCpus, 1, NR_CPUS_MAX, 4),
     hz,
-    seed: int('seed', o.seed ?? 1, 0, 0xffffffff),
+    seed: int('seed', o.seed, 0, 0xffffffff, 1),
     maxObjects,
     objSize,
     rcuHeadOffset,
-    maxPages: int('maxPages', o.maxPages ?? 1024, 1, MAX_PAGES_LIMIT),
+    maxPages: int('maxPages', o.maxPages, 1, MAX_PAGES_LIMIT, 1024),
     pageFailRate,
     gpSeqStart,
     trace,
-    traceCapacity: int('traceCapacity', o.traceCapacity ?? 65536, 1, TRACE_CAPACITY_LIMIT),
-    rcuStallJiffies: int('rcuStallJiffies', o.rcuStallJiffies ?? 21 * hz, 1, 1_000_000),
+    traceCapacity: int('traceCapacity', o.traceCapacity, 1, TRACE_CAPACITY_LIMIT, 65536),
+    rcuStallJiffies: int('rcuStallJiffies', o.rcuStallJiffies, 1, 1_000_000, 21 * hz),
   };
 }
