@@ -12,7 +12,16 @@ export const TRACE_CAPACITY_LIMIT = 1 << 24;
 const KEYS = [
   'nrCpus', 'hz', 'seed', 'maxObjects', 'objSize', 'rcuHeadOffset', 'maxPages', 'pageFailRate',
   'gpSeqStart', 'trace', 'traceCapacity', 'rcuStallJiffies',
+  'batched', 'drainReady', 'monitorBacklogRule', 'rcuMinCachedObjs', 'rcuDelayPageCacheFillMsec',
+  'kfreeDrainJiffies', 'bulkMaxEntr',
+  'costKmallocNs', 'costKfreeRcuNs', 'costKfreeNs', 'costRcuReadNs', 'costCondReschedNs', 'costPageAllocNs',
 ] as const satisfies readonly (keyof MachineOptions)[];
+
+function bool(key: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new RcuOptionError(key, v, 'a boolean');
+  return v;
+}
 
 function int(key: string, v: unknown, min: number, max: number, dflt: number): number {
   if (v === undefined) return dflt;
@@ -39,8 +48,7 @@ export function resolveOptions(options: MachineOptions = {}): ResolvedOptions {
   if (rcuHeadOffset + 16 > objSize) {
     throw new RcuOptionError('rcuHeadOffset', rcuHeadOffset, `an offset with rcuHeadOffset + 16 <= objSize (${objSize})`);
   }
-  const trace = o.trace === undefined ? true : o.trace;
-  if (typeof trace !== 'boolean') throw new RcuOptionError('trace', trace, 'a boolean');
+  const trace = bool('trace', o.trace, true);
   const pageFailRate = o.pageFailRate === undefined ? 0 : o.pageFailRate;
   if (typeof pageFailRate !== 'number' || !(pageFailRate >= 0 && pageFailRate <= 1)) {
     throw new RcuOptionError('pageFailRate', pageFailRate, 'a number from 0 to 1');
@@ -64,5 +72,19 @@ export function resolveOptions(options: MachineOptions = {}): ResolvedOptions {
     trace,
     traceCapacity: int('traceCapacity', o.traceCapacity, 1, TRACE_CAPACITY_LIMIT, 65536),
     rcuStallJiffies: int('rcuStallJiffies', o.rcuStallJiffies, 1, 1_000_000, 21 * hz),
+    batched: bool('batched', o.batched, true),
+    drainReady: bool('drainReady', o.drainReady, true),
+    monitorBacklogRule: bool('monitorBacklogRule', o.monitorBacklogRule, true),
+    rcuMinCachedObjs: int('rcuMinCachedObjs', o.rcuMinCachedObjs, 0, 64, 5),
+    // The kernel clamps rcu_delay_page_cache_fill_msec to [0, 100000] at init.
+    rcuDelayPageCacheFillMsec: int('rcuDelayPageCacheFillMsec', o.rcuDelayPageCacheFillMsec, 0, 100_000, 5000),
+    kfreeDrainJiffies: int('kfreeDrainJiffies', o.kfreeDrainJiffies, 1, 1_000_000, 5 * hz),
+    bulkMaxEntr: int('bulkMaxEntr', o.bulkMaxEntr, 1, 1018, 507),
+    costKmallocNs: int('costKmallocNs', o.costKmallocNs, 0, 1_000_000, 45),
+    costKfreeRcuNs: int('costKfreeRcuNs', o.costKfreeRcuNs, 0, 1_000_000, 55),
+    costKfreeNs: int('costKfreeNs', o.costKfreeNs, 0, 1_000_000, 30),
+    costRcuReadNs: int('costRcuReadNs', o.costRcuReadNs, 0, 1_000_000, 2),
+    costCondReschedNs: int('costCondReschedNs', o.costCondReschedNs, 0, 1_000_000, 20),
+    costPageAllocNs: int('costPageAllocNs', o.costPageAllocNs, 0, 1_000_000, 250),
   };
 }

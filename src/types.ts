@@ -40,6 +40,67 @@ export interface MachineOptions {
   traceCapacity?: number;
   /** Jiffies `synchronize_rcu()` may wait before failing with RcuStall. Default 21 * hz (RCU CPU stall timeout). */
   rcuStallJiffies?: number;
+
+  // -- kvfree_rcu (docs/model.md §12-§13) ----------------------------------------------------
+  /** CONFIG_KVFREE_RCU_BATCHED. Default true; false = one call_rcu per object. */
+  batched?: boolean;
+  /** kvfree_rcu_drain_ready() in the monitor (Dec 2022 polled-GP change). Default true. */
+  drainReady?: boolean;
+  /** Monitor delay of 1 jiffy once krc_count >= bulkMaxEntr. Default true. */
+  monitorBacklogRule?: boolean;
+  /** rcu_min_cached_objs: cached bulk pages per CPU. Default 5. */
+  rcuMinCachedObjs?: number;
+  /** rcu_delay_page_cache_fill_msec: refill back-off after the shrinker. Default 5000. */
+  rcuDelayPageCacheFillMsec?: number;
+  /** KFREE_DRAIN_JIFFIES. Default 5 * hz. */
+  kfreeDrainJiffies?: number;
+  /** KVFREE_BULK_MAX_ENTR: records per bulk page. Default 507. */
+  bulkMaxEntr?: number;
+
+  // -- workload op costs in ns (docs/model.md §14) -------------------------------------------
+  costKmallocNs?: number;
+  costKfreeRcuNs?: number;
+  costKfreeNs?: number;
+  costRcuReadNs?: number;
+  costCondReschedNs?: number;
+  costPageAllocNs?: number;
+}
+
+/** One workload op (docs/model.md §14). `loop` nests; src/program.ts encodes ops for both machines. */
+export type ProgramOp =
+  | { op: 'kmalloc' | 'vmalloc' | 'kfree_rcu' | 'kvfree_rcu' | 'kfree_rcu_mix' | 'call_rcu' | 'kfree' | 'rcu_read_lock' | 'rcu_read_unlock' | 'cond_resched' }
+  | { op: 'sleep'; jiffies: number }
+  | { op: 'mem_sample'; period: number }
+  | { op: 'loop'; n: number; body: ProgramOp[] };
+
+export interface KrcInfo {
+  headCount: number;
+  bulkCount: [number, number];
+  bulkPages: [number, number];
+  cachedPages: number;
+  /** krw_arr[i] holds a batch (its rcu_work pending/running or objects detached to it). */
+  krwBusy: [boolean, boolean];
+  monitorPending: boolean;
+  workInProgress: boolean;
+  backoff: boolean;
+}
+
+export interface RunInfo {
+  startNs: number;
+  endNs: number;
+  startGpSeq: number;
+  endGpSeq: number;
+  /** rcuscale's si_mem_available() filter, in bytes (docs/model.md §14). */
+  memBegin: number;
+  memDuring: number;
+  programsRunning: number;
+}
+
+export interface MemoryInfo {
+  /** Objects not free (allocated or queued). */
+  objects: number;
+  pages: number;
+  bytes: number;
 }
 
 export type ResolvedOptions = Required<MachineOptions>;
@@ -181,6 +242,26 @@ export interface RcuMachine {
   pollStateSynchronizeRcu(cookie: number): boolean;
   callRcu(cpu: number, obj: number): void;
   synchronizeRcu(cpu: number): void;
+
+  // -- kvfree_rcu (docs/model.md §12-§13) --------------------------------------------------
+  /** An object from the vmalloc channel (channel 1 of the bulk pages). */
+  vmalloc(cpu: number): number;
+  /** kfree_rcu(ptr, rhf): the 2-argument form. Any context; from NMI it may deadlock, as in the kernel. */
+  kfreeRcu(cpu: number, obj: number): void;
+  /** kvfree_rcu(ptr) headless (kfree_rcu_mightsleep): sleepable task only; may block for a GP. */
+  kvfreeRcu(cpu: number, obj: number): void;
+  /** kvfree_rcu_barrier(): waits until everything queued before it is freed. */
+  kvfreeRcuBarrier(cpu: number): void;
+  /** The kvfree_rcu shrinker (count then scan); returns what scan reports freed. */
+  shrink(cpu: number, nrToScan: number): number;
+  krcInfo(cpu: number): KrcInfo;
+  memoryInfo(): MemoryInfo;
+
+  // -- workloads (docs/model.md §14) --------------------------------------------------------
+  loadProgram(cpu: number, ops: ProgramOp[]): void;
+  /** Runs programs for at most `maxJiffies` jiffies; true when every program is done. */
+  run(maxJiffies: number): boolean;
+  runInfo(): RunInfo;
 
   // -- results ------------------------------------------------------------------------------
   stats(): Stats;

@@ -107,7 +107,51 @@ export enum Ev {
   RcuReadUnlock = 34, // a = new nesting
   CondResched = 35,
   WorkCancel = 36, // a = work, b = 1 if it was pending
+  // kvfree_rcu (docs/model.md §12-§14). Kernel objects are named KHANDLE(cpu, id) = 0x10000 + cpu * 16 + id.
+  KvfreeCall = 37, // a = obj, b = 1 if headless, c = channel
+  KrcBulk = 38, // a = obj, b = page, c = nr_records after the insert
+  KrcHead = 39, // a = obj, b = head_count after the insert
+  MonitorRun = 40, // a = krc_count at the start
+  DrainReady = 41, // a = objects freed (only when > 0)
+  BatchQueued = 42, // a = krw index, b = objects moved into it
+  KfreeRcuWork = 43, // a = krw index, b = objects freed
+  BulkNotReady = 44, // a = page (the kernel's WARN in kvfree_rcu_bulk)
+  PageCacheFill = 45, // a = pages added
+  ShrinkScan = 46, // a = objects + pages reported freed
+  ProgramEnd = 47, // a = 0 normal end, 1 allocation failed
+  BarrierBegin = 48,
+  BarrierEnd = 49,
 }
+
+/** Workload program opcodes (docs/model.md §14); encoded by src/program.ts as [opcode, arg] pairs. */
+export enum Op {
+  Kmalloc = 1,
+  Vmalloc = 2,
+  KfreeRcu = 3,
+  KvfreeRcu = 4,
+  KfreeRcuMix = 5,
+  CallRcu = 6,
+  Kfree = 7,
+  RcuReadLock = 8,
+  RcuReadUnlock = 9,
+  CondResched = 10,
+  Sleep = 11,
+  Loop = 12,
+  End = 13,
+  MemSample = 14,
+}
+
+/** Ids of a CPU's kernel objects inside KHANDLE(cpu, id). */
+export enum KObj {
+  KrcLock = 0,
+  MonitorWork = 1,
+  PageCacheWork = 2,
+  KrwWork0 = 3,
+  KrwWork1 = 4,
+  PageCacheTimer = 5,
+}
+
+export const KHANDLE_BASE = 0x10000;
 
 /** Kinds of timer callbacks. */
 export enum TimerFn {
@@ -147,5 +191,26 @@ export enum Stat {
   pageAllocFail = 24,
   pageFree = 25,
   synchronizeRcu = 26,
-  STAT_COUNT = 27,
+  kvfreeCall = 27,
+  kvfreeCallHeadless = 28,
+  bulkInsert = 29,
+  headInsert = 30,
+  bnodeFromCache = 31,
+  inlineSync = 32,
+  monitorArm = 33,
+  monitorShorten = 34,
+  monitorRun = 35,
+  drainReadyFreed = 36,
+  batchQueued = 37,
+  batchSlotBusy = 38,
+  kfreeRcuWorkRun = 39,
+  bulkFreed = 40,
+  listFreed = 41,
+  bulkSnapNotReady = 42,
+  listSnapNotReady = 43,
+  pageCacheFill = 44,
+  shrinkScan = 45,
+  allocFail = 46,
+  barrier = 47,
+  STAT_COUNT = 48,
 }

@@ -1,0 +1,71 @@
+// Workload programs: validation and encoding into the [opcode, arg] u32 words both machines execute
+// (docs/model.md §14). This is the one encoder; neither machine parses ProgramOp objects itself.
+import { RcuError, formatValue } from './errors.js';
+import { Op } from './shared/codes.js';
+import type { ProgramOp } from './types.js';
+
+/** Ops per CPU program (words = 2 per op). */
+export const PROGRAM_OPS_MAX = 512;
+export const LOOP_DEPTH_MAX = 4;
+
+const SIMPLE: Record<string, Op> = {
+  kmalloc: Op.Kmalloc,
+  vmalloc: Op.Vmalloc,
+  kfree_rcu: Op.KfreeRcu,
+  kvfree_rcu: Op.KvfreeRcu,
+  kfree_rcu_mix: Op.KfreeRcuMix,
+  call_rcu: Op.CallRcu,
+  kfree: Op.Kfree,
+  rcu_read_lock: Op.RcuReadLock,
+  rcu_read_unlock: Op.RcuReadUnlock,
+  cond_resched: Op.CondResched,
+};
+
+export const PROGRAM_OP_NAMES = [...Object.keys(SIMPLE), 'sleep', 'mem_sample', 'loop'];
+
+function bad(path: string, value: unknown, expected: string): never {
+  throw new RcuError('BadArgument', `Invalid program op at ${path}: ${formatValue(value)} (expected ${expected})`);
+}
+
+function count(path: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 0x7fffffff) bad(path, v, `an integer from ${min} to 2147483647`);
+  return v;
+}
+
+/** Validates `ops` and returns the words; throws RcuError('BadArgument') naming the op's path. */
+export function encodeProgram(ops: unknown, path = 'ops'): Uint32Array {
+  const words: number[] = [];
+  const emit = (list: unknown, at: string, depth: number): void => {
+    if (!Array.isArray(list)) bad(at, list, 'an array of ops');
+    list.forEach((raw, i) => {
+      const p = `${at}[${i}]`;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad(p, raw, 'an op object');
+      const o = raw as Record<string, unknown>;
+      const keys = Object.keys(o);
+      const only = (...allowed: string[]) => {
+        for (const k of keys) if (!allowed.includes(k)) bad(`${p}.${k}`, o[k], `no key "${k}" on op ${formatValue(o.op)} (allowed: ${allowed.join(', ')})`);
+      };
+      if (typeof o.op === 'string' && o.op in SIMPLE) {
+        only('op');
+        words.push(SIMPLE[o.op], 0);
+      } else if (o.op === 'sleep') {
+        only('op', 'jiffies');
+        words.push(Op.Sleep, count(`${p}.jiffies`, o.jiffies, 0));
+      } else if (o.op === 'mem_sample') {
+        only('op', 'period');
+        words.push(Op.MemSample, count(`${p}.period`, o.period, 0));
+      } else if (o.op === 'loop') {
+        only('op', 'n', 'body');
+        if (depth >= LOOP_DEPTH_MAX) bad(p, 'loop', `loops nested at most ${LOOP_DEPTH_MAX} deep`);
+        words.push(Op.Loop, count(`${p}.n`, o.n, 1));
+        emit(o.body, `${p}.body`, depth + 1);
+        words.push(Op.End, 0);
+      } else {
+        bad(`${p}.op`, o.op, `one of ${PROGRAM_OP_NAMES.join(', ')}`);
+      }
+    });
+  };
+  emit(ops, path, 0);
+  if (words.length / 2 > PROGRAM_OPS_MAX) bad(path, `${words.length / 2} ops`, `at most ${PROGRAM_OPS_MAX} ops after flattening`);
+  return Uint32Array.from(words);
+}
