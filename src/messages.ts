@@ -48,6 +48,16 @@ export const COMMAND_PARAMS = {
   pollStateSynchronizeRcu: ['cookie'],
   callRcu: ['cpu', 'obj'],
   synchronizeRcu: ['cpu'],
+  vmalloc: ['cpu'],
+  kfreeRcu: ['cpu', 'obj'],
+  kvfreeRcu: ['cpu', 'obj'],
+  kvfreeRcuBarrier: ['cpu'],
+  shrink: ['cpu', 'nrToScan'],
+  krcInfo: ['cpu'],
+  memoryInfo: [],
+  loadProgram: ['cpu', 'ops'],
+  run: ['maxJiffies'],
+  runInfo: [],
   random: [],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -104,6 +114,8 @@ const EXPECTED_ARG: Record<string, string> = {
   'init.fn': 'one of "nop", "requeue", "llist-call-rcu"',
   'init.lazy': 'a boolean',
   'init.arg': 'an integer from 0 to 2147483647',
+  nrToScan: 'an integer from 1 to 2147483647',
+  maxJiffies: 'an integer from 0 to 2147483647',
 };
 
 function detail(command: CommandName, args: readonly unknown[], status: number, o: Limits, info: MessageInfo): string {
@@ -174,7 +186,10 @@ function badContext(command: CommandName, ctx: string): string {
     case 'exit':
       return 'the CPU is in task context (expected a context to exit)';
     case 'callRcu':
+    case 'kfreeRcu': // only with batched: false, where kfree_rcu() is call_rcu()
       return 'call_rcu() is not NMI-safe (expected task, softirq or hardirq context)';
+    case 'loadProgram':
+      return 'expected task context outside any critical section, with no program loaded that is not done';
     default:
       return 'expected task context outside any critical section (irqs, preemption, RCU read side, locks)';
   }

@@ -119,14 +119,14 @@ export class Contexts {
     if (!cpu.quiescentHere()) this.check.fail(Status.BadContext);
     const s = startPollSynchronizeRcu(k);
     k.emit(cpu, Ev.SyncBegin, s);
-    cpu.blocked = true;
+    cpu.blocked++;
     rcuQs(k, cpu);
     let done = false;
     for (let i = 0; i < k.options.rcuStallJiffies && !done; i++) {
       globalTick(k);
       done = pollStateSynchronizeRcu(k, s);
     }
-    cpu.blocked = false;
+    cpu.blocked--;
     if (!done) this.check.fail(Status.RcuStall);
     k.emit(cpu, Ev.SyncEnd, k.gpSeq);
     k.count(cpu, Stat.synchronizeRcu);

@@ -5,7 +5,7 @@
 import { Ctx } from '../shared/codes.js';
 import { Llist } from './llist.js';
 import type { IrqWork } from './irq_work.js';
-import type { SlabObject } from './slab.js';
+import type { RcuHead } from './rcu.js';
 import type { DelayedWork } from './workqueue.js';
 
 /**
@@ -33,8 +33,12 @@ export class Cpu {
   /** Raw spinlocks held by any frame of this CPU. */
   locksHeld = 0;
   idle = false;
-  /** Blocked in synchronize_rcu(): counts as idle for the GP engine and for quiescence. */
-  blocked = false;
+  /**
+   * Blocked waiting for a GP (synchronize_rcu, a kvfree_rcu barrier wait, or a program's headless
+   * fallback): counts as idle for the GP engine and the tick. A count, so an interactive
+   * synchronize_rcu on a CPU whose program is blocked leaves it blocked (docs/model.md §14.1).
+   */
+  blocked = 0;
   tickPending = false;
   ipiPending = false;
   /** This CPU still owes the current GP a quiescent state (rcu_data.cpu_no_qs, simplified). */
@@ -45,9 +49,9 @@ export class Cpu {
   readonly worklist: DelayedWork[] = [];
   /** Timers armed on this CPU (any order; fired in (expires, seq) order). */
   readonly timers: DelayedWork[] = [];
-  /** RCU callback list (rcu_segcblist reduced to one FIFO), threaded through the objects' heads. */
-  cbHead: SlabObject | null = null;
-  cbTail: SlabObject | null = null;
+  /** RCU callback list (rcu_segcblist reduced to one FIFO), threaded through the rcu_heads. */
+  cbHead: RcuHead | null = null;
+  cbTail: RcuHead | null = null;
 
   constructor(readonly id: number) {}
 

@@ -9,6 +9,8 @@ import { Ev, Stat, Status } from '../shared/codes.js';
 import type { Failure, ResolvedOptions } from '../types.js';
 import { Cpu } from './cpu.js';
 import type { IrqWork } from './irq_work.js';
+import type { Krc } from './krc.js';
+import { Workload } from './workload.js';
 import type { SpinLock } from './lock.js';
 import type { Llist } from './llist.js';
 import { Prng } from './prng.js';
@@ -41,6 +43,11 @@ export class Kernel {
   /** Machine-wide timer arming sequence: ties between equal `expires` fire in arming order. */
   timerSeq = 0;
 
+  /** Per-CPU kvfree_rcu state (docs/model.md §12); empty with `batched: false`. */
+  readonly krcs: Krc[] = [];
+  /** Workload programs and run() bookkeeping (docs/model.md §14). */
+  readonly workload: Workload;
+
   /** The command being executed, for failure messages. */
   command: CommandName = 'advance';
   args: readonly unknown[] = [];
@@ -56,14 +63,15 @@ export class Kernel {
     this.pages = new PageAllocator(options.maxPages);
     this.gpSeq = options.gpSeqStart >>> 0;
     this.gpSeqNeeded = this.gpSeq;
+    this.workload = new Workload(options.nrCpus);
   }
 
   emit(cpu: Cpu, kind: Ev, a = 0, b = 0, c = 0): void {
     this.trace.emit(kind, cpu.id, cpu.ctx, this.now, a, b, c);
   }
 
-  count(cpu: Cpu, stat: Stat): void {
-    this.stats.count(cpu.id, stat);
+  count(cpu: Cpu, stat: Stat, n = 1): void {
+    this.stats.count(cpu.id, stat, n);
   }
 
   /** Records a fatal failure, poisons the machine and throws. */

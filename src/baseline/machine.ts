@@ -6,22 +6,28 @@
 import { ctxName, CTX_NAMES } from '../events.js';
 import { HANDLE_TABLE_SIZE, type CommandName } from '../messages.js';
 import { Ctx, IrqWorkFn, Status } from '../shared/codes.js';
+import { encodeProgram } from '../program.js';
 import type {
-  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, ObjInfo, RcuMachine, ResolvedOptions, Stats, TraceEvent,
+  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, ProgramOp, RcuMachine, ResolvedOptions,
+  RunInfo, Stats, TraceEvent,
 } from '../types.js';
+import { kvfreeRcuBarrier } from './barrier.js';
 import { Contexts } from './context.js';
 import type { Cpu } from './cpu.js';
 import { IRQ_WORK_BUSY, IRQ_WORK_LAZY, IRQ_WORK_PENDING, IrqWork, irqWorkQueue } from './irq_work.js';
 import { Kernel } from './kernel.js';
+import { kvfreeCallRcu, kvfreeRcuInit } from './krc.js';
 import { Llist } from './llist.js';
 import { llistAdd, llistDelAll } from './llist_ops.js';
 import { heldByTopFrame, SpinLock, spinLock, spinTrylock, spinUnlock } from './lock.js';
 import * as rcu from './rcu.js';
 import type { SlabObject } from './slab.js';
-import { allocPage, freePage, kfreeInternal, kmalloc } from './slab_ops.js';
+import { kfreeRcuShrink } from './page_cache.js';
+import { allocPage, freePage, kfreeInternal, kmalloc, vmalloc } from './slab_ops.js';
 import { globalTick, irqEnabledPoint } from './tick.js';
 import { Check, U31_MAX } from './validate.js';
 import * as wq from './workqueue.js';
+import { loadProgram, run } from './workload.js';
 
 const IRQ_WORK_FNS: Record<string, IrqWorkFn> = { nop: IrqWorkFn.Nop, requeue: IrqWorkFn.Requeue, 'llist-call-rcu': IrqWorkFn.LlistCallRcu };
 const none = (): null => null;
@@ -38,6 +44,7 @@ export class TsMachine implements RcuMachine {
     this.k = new Kernel(this.options);
     this.check = new Check(this.k);
     this.ctx = new Contexts(this.k, this.check);
+    kvfreeRcuInit(this.k);
   }
 
   /** Every method but the results group starts here: a poisoned machine rethrows its failure. */
@@ -336,6 +343,105 @@ export class TsMachine implements RcuMachine {
 
   synchronizeRcu(cpu: number): void {
     this.command('synchronizeRcu', [cpu], none, (c) => this.ctx.synchronizeRcu(c));
+  }
+
+  // -- kvfree_rcu (krc.ts, monitor.ts, page_cache.ts, barrier.ts) -------------------------------
+  vmalloc(cpu: number): number {
+    return this.command('vmalloc', [cpu], none, (c) => {
+      if (!this.k.slab.canAlloc()) this.check.fail(Status.OutOfObjects);
+      return vmalloc(this.k, c);
+    });
+  }
+
+  /** kvfree_call_rcu()'s object rule: it must be allocated (NotAllocated if free). */
+  private allocated(o: SlabObject): void {
+    if (o.state === 'free') this.check.fail(Status.NotAllocated);
+    if (o.state === 'queued') this.check.fail(Status.AlreadyQueued);
+  }
+
+  /** kfree_rcu(ptr, rhf): any context; with batched: false it is call_rcu(), which NMIs may not use. */
+  kfreeRcu(cpu: number, obj: number): void {
+    this.command('kfreeRcu', [cpu, obj], () => this.obj(obj), (c, o) => {
+      if (!this.options.batched && (c.ctx === Ctx.Nmi || c.ctx === Ctx.Probe)) this.check.fail(Status.BadContext);
+      this.allocated(o);
+      kvfreeCallRcu(this.k, c, o, false);
+    });
+  }
+
+  /** kvfree_rcu(ptr) headless: might sleep, so a sleepable task only; may fall back to synchronize_rcu(). */
+  kvfreeRcu(cpu: number, obj: number): void {
+    this.command('kvfreeRcu', [cpu, obj], () => this.obj(obj), (c, o) => {
+      if (!c.quiescentHere()) this.check.fail(Status.BadContext);
+      this.allocated(o);
+      if (kvfreeCallRcu(this.k, c, o, true).inline) {
+        this.ctx.synchronizeRcu(c); // RcuStall leaves the object queued (leaked), as documented
+        kfreeInternal(this.k, c, o);
+      }
+    });
+  }
+
+  kvfreeRcuBarrier(cpu: number): void {
+    this.command('kvfreeRcuBarrier', [cpu], none, (c) => {
+      if (!c.quiescentHere()) this.check.fail(Status.BadContext);
+      kvfreeRcuBarrier(this.k, c, this.check);
+    });
+  }
+
+  shrink(cpu: number, nrToScan: number): number {
+    const n = () => this.check.int(nrToScan, 1, U31_MAX, 'nrToScan');
+    return this.command('shrink', [cpu, nrToScan], n, (c, nr) => {
+      if (!c.quiescentHere()) this.check.fail(Status.BadContext);
+      return kfreeRcuShrink(this.k, c, nr);
+    });
+  }
+
+  krcInfo(cpu: number): KrcInfo {
+    this.query('krcInfo', [cpu]);
+    const c = this.check.cpu(cpu);
+    const krc = this.k.krcs[c.id];
+    if (krc === undefined) {
+      return {
+        headCount: 0, bulkCount: [0, 0], bulkPages: [0, 0], cachedPages: 0, krwBusy: [false, false],
+        monitorPending: false, workInProgress: false, backoff: false,
+      };
+    }
+    return {
+      headCount: krc.headCount,
+      bulkCount: [krc.bulkCount[0], krc.bulkCount[1]],
+      bulkPages: [krc.bulkHead[0].length, krc.bulkHead[1].length],
+      cachedPages: krc.nrBkvObjs,
+      krwBusy: [krc.krwArr[0].busy(), krc.krwArr[1].busy()],
+      monitorPending: krc.monitorWork.pending,
+      workInProgress: krc.workInProgress,
+      backoff: krc.backoffPageCacheFill,
+    };
+  }
+
+  memoryInfo(): MemoryInfo {
+    this.query('memoryInfo', []);
+    const objects = this.k.slab.inUse;
+    const pages = this.k.pages.inUse;
+    return { objects, pages, bytes: objects * this.options.objSize + pages * 4096 };
+  }
+
+  // -- workloads (workload.ts) -------------------------------------------------------------------
+  loadProgram(cpu: number, ops: ProgramOp[]): void {
+    const words = (): Uint32Array => encodeProgram(ops);
+    this.command('loadProgram', [cpu, ops], words, (c, w) => {
+      const p = this.k.workload.programs[c.id];
+      if (!c.quiescentHere() || (p !== null && p.state !== 'done')) this.check.fail(Status.BadContext);
+      loadProgram(this.k, this.ctx, c, w);
+    }, true);
+  }
+
+  run(maxJiffies: number): boolean {
+    this.query('run', [maxJiffies]);
+    return run(this.k, this.ctx, this.check.int(maxJiffies, 0, U31_MAX, 'maxJiffies'));
+  }
+
+  runInfo(): RunInfo {
+    this.query('runInfo', []);
+    return this.k.workload.info();
   }
 
   // -- results (usable after a failure) ----------------------------------------------------------

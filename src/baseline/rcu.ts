@@ -10,7 +10,31 @@ import { Ev, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import type { Kernel } from './kernel.js';
 import { kfreeInternal } from './slab_ops.js';
-import type { SlabObject } from './slab.js';
+import { SlabObject } from './slab.js';
+
+/**
+ * An rcu_head on a CPU's callback list: a slab object's embedded head (callback FreeObj) or a
+ * kernel-owned head such as an rcu_work's (KernelRcuHead).
+ * @id: the handle its CallRcu/RcuCbInvoke events name.
+ * @cbSnap: get_state_synchronize_rcu() at call_rcu time; invoked once that is done.
+ * @cbNext: next head on the callback list.
+ */
+export interface RcuHead {
+  readonly id: number;
+  cbSnap: number;
+  cbNext: RcuHead | null;
+}
+
+/** An rcu_head embedded in a kernel structure, with its own callback (e.g. rcu_work_rcufn). */
+export class KernelRcuHead implements RcuHead {
+  cbSnap = 0;
+  cbNext: RcuHead | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly func: (cpu: Cpu) => void,
+  ) {}
+}
 
 /** RCU_GET_STATE_COMPLETED: a cookie that is always done. */
 export const RCU_GET_STATE_COMPLETED = 1;
@@ -63,19 +87,24 @@ export function rcuQs(k: Kernel, cpu: Cpu): void {
  * task, softirq or hardirq context (call_rcu is not NMI-safe); the object is allocated or detached.
  */
 export function callRcu(k: Kernel, cpu: Cpu, obj: SlabObject): void {
-  const cbSnap = getStateSynchronizeRcu(k);
   if (obj.state === 'allocated') {
     obj.state = 'queued';
-    obj.snap = cbSnap;
+    obj.snap = getStateSynchronizeRcu(k);
   }
   obj.where = 'cblist';
-  obj.cbSnap = cbSnap;
-  obj.next = null;
-  if (cpu.cbTail === null) cpu.cbHead = obj;
-  else cpu.cbTail.next = obj;
-  cpu.cbTail = obj;
+  callRcuHead(k, cpu, obj);
+}
+
+/** __call_rcu_common(): append any rcu_head to this CPU's callback list and request its GP. */
+export function callRcuHead(k: Kernel, cpu: Cpu, head: RcuHead): void {
+  const cbSnap = getStateSynchronizeRcu(k);
+  head.cbSnap = cbSnap;
+  head.cbNext = null;
+  if (cpu.cbTail === null) cpu.cbHead = head;
+  else cpu.cbTail.cbNext = head;
+  cpu.cbTail = head;
   requestGp(k, cbSnap);
-  k.emit(cpu, Ev.CallRcu, obj.id, cbSnap);
+  k.emit(cpu, Ev.CallRcu, head.id, cbSnap);
   k.count(cpu, Stat.callRcu);
 }
 
@@ -94,19 +123,20 @@ export function rcuGpEngine(k: Kernel): void {
     k.gpSeq = rcuSeqStart(k.gpSeq);
     k.emit(cpu0, Ev.GpStart, k.gpSeq);
     k.count(cpu0, Stat.gpStart);
-    for (const c of k.cpus) c.qsOwed = !c.idle && !c.blocked;
+    for (const c of k.cpus) c.qsOwed = !c.idle && c.blocked === 0;
   }
 }
 
 /** rcu_do_batch(), from the tick's softirq: invoke the ready callbacks at the list's front. */
 export function rcuDoBatch(k: Kernel, cpu: Cpu): void {
   while (cpu.cbHead !== null && pollStateSynchronizeRcu(k, cpu.cbHead.cbSnap)) {
-    const obj = cpu.cbHead;
-    cpu.cbHead = obj.next;
+    const head = cpu.cbHead;
+    cpu.cbHead = head.cbNext;
     if (cpu.cbHead === null) cpu.cbTail = null;
-    obj.next = null;
-    k.emit(cpu, Ev.RcuCbInvoke, obj.id);
+    head.cbNext = null;
+    k.emit(cpu, Ev.RcuCbInvoke, head.id);
     k.count(cpu, Stat.rcuCbInvoked);
-    kfreeInternal(k, cpu, obj);
+    if (head instanceof SlabObject) kfreeInternal(k, cpu, head);
+    else if (head instanceof KernelRcuHead) head.func(cpu);
   }
 }

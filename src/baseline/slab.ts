@@ -5,22 +5,29 @@
 //
 // Simplified: object bytes are not simulated; `objSize`/`rcuHeadOffset` only constrain options.
 
-export type Where = 'llist' | 'detached' | 'cblist';
+import type { RcuHead } from './rcu.js';
+
+export type Where = 'llist' | 'detached' | 'cblist' | 'krc';
 
 /**
  * One slab object.
  * @state: free | allocated | queued (kfree_rcu'd, waiting for a GP).
- * @where: for a queued object: on an llist, detached by llist_del_all, or on a callback list.
+ * @where: for a queued object: on an llist, detached by llist_del_all, on a callback list, or owned
+ *   by the kvfree_rcu machinery (krc head, bulk page, krw, inline fallback).
+ * @channel: 1 for a vmalloc() object (is_vmalloc_addr), else 0.
  * @snap: get_state_synchronize_rcu() at the time it was queued (its "kfree_rcu call time").
  * @cbSnap: the cookie of its rcu_head while on a callback list.
- * @next: the embedded rcu_head.next / llist_node.next / freelist pointer.
+ * @next: the embedded llist_node.next / freelist pointer.
+ * @cbNext: the embedded rcu_head.next while on a callback list.
  */
-export class SlabObject {
+export class SlabObject implements RcuHead {
   state: 'free' | 'allocated' | 'queued' = 'allocated';
   where: Where | null = null;
+  channel: 0 | 1 = 0;
   snap = 0;
   cbSnap = 0;
   next: SlabObject | null = null;
+  cbNext: RcuHead | null = null;
 
   constructor(readonly id: number) {}
 }
@@ -29,6 +36,8 @@ export class Slab {
   /** Every object handed out so far; the index is the handle. */
   readonly objects: SlabObject[] = [];
   private freelist: SlabObject | null = null;
+  /** Objects not free (allocated or queued), for memoryInfo and mem_sample. */
+  inUse = 0;
 
   constructor(readonly maxObjects: number) {}
 
@@ -48,8 +57,10 @@ export class Slab {
     }
     obj.state = 'allocated';
     obj.where = null;
+    obj.channel = 0;
     obj.snap = 0;
     obj.next = null;
+    this.inUse++;
     return obj;
   }
 
@@ -58,8 +69,10 @@ export class Slab {
     obj.where = null;
     obj.snap = 0;
     obj.cbSnap = 0;
+    obj.cbNext = null;
     obj.next = this.freelist;
     this.freelist = obj;
+    this.inUse--;
   }
 
   lookup(handle: unknown): SlabObject | undefined {
@@ -76,6 +89,8 @@ class Page {
 export class PageAllocator {
   readonly pages: Page[] = [];
   private freelist: Page | null = null;
+  /** Pages allocated and not freed. */
+  inUse = 0;
 
   constructor(readonly maxPages: number) {}
 
@@ -94,6 +109,7 @@ export class PageAllocator {
     }
     page.free = false;
     page.next = null;
+    this.inUse++;
     return page.id;
   }
 
@@ -102,6 +118,7 @@ export class PageAllocator {
     page.free = true;
     page.next = this.freelist;
     this.freelist = page;
+    this.inUse--;
   }
 
   lookup(handle: unknown): Page | undefined {

@@ -16,6 +16,13 @@ export function kmalloc(k: Kernel, cpu: Cpu): number {
   return obj.id;
 }
 
+/** vmalloc(): the same slab (docs/model.md §12.1), but the object is on bulk channel 1. */
+export function vmalloc(k: Kernel, cpu: Cpu): number {
+  const id = kmalloc(k, cpu);
+  k.slab.objects[id].channel = 1;
+  return id;
+}
+
 /**
  * kfree() of an allocated object (API) or of a queued one (RCU callback). Freeing a queued object
  * whose GP snapshot is not yet done is the bug kvfree_rcu exists to prevent: it is counted as

@@ -11,8 +11,8 @@ export class StatRows {
     this.rows = Array.from({ length: nrCpus }, () => new Array<number>(Stat.STAT_COUNT).fill(0));
   }
 
-  count(cpu: number, stat: Stat): void {
-    this.rows[cpu][stat]++;
+  count(cpu: number, stat: Stat, n = 1): void {
+    this.rows[cpu][stat] += n;
   }
 
   snapshot(): Stats {

@@ -42,7 +42,7 @@ export function tickInterrupt(k: Kernel, cpu: Cpu): void {
   k.emit(cpu, Ev.Tick, k.jiffies);
   k.count(cpu, Stat.ticks);
   // rcu_sched_clock_irq(): an idle or blocked CPU, or an interrupted quiescent task, reports a QS.
-  if (cpu.idle || cpu.blocked || interruptedQuiescent) rcuQs(k, cpu);
+  if (cpu.idle || cpu.blocked > 0 || interruptedQuiescent) rcuQs(k, cpu);
   irqWorkRunList(k, cpu, cpu.lazyList); // irq_work_tick()
   k.emit(cpu, Ev.CtxExit, Ctx.Hardirq);
   cpu.pop();

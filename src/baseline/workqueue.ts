@@ -4,7 +4,7 @@
 // works run from a CPU's kworker, i.e. only where that CPU's task could be preempted.
 //
 // Simplified: every workqueue (bound or WQ_UNBOUND) runs a work on the CPU that queued it.
-import { Ev, Stat, WorkFn } from '../shared/codes.js';
+import { Ev, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import type { Kernel } from './kernel.js';
 import { rcuQs } from './rcu.js';
@@ -17,6 +17,10 @@ export const WORKLIST_RUN_MAX = 1024;
  * @pending: WORK_STRUCT_PENDING.
  * @onList: the CPU whose worklist holds it, or null.
  * @timerPending, @expires, @timerSeq, @timerCpu: its timer_list.
+ * @func: work->func, run on the kworker of `cpu` (null: an API work, WorkFn.Nop).
+ * @timerFunc: the timer's callback; null is delayed_work_timer_fn (__queue_work of this work).
+ *   A kernel timer that is not a delayed work's (krc's page_cache_timer) is modelled as a
+ *   DelayedWork that is never queued, with its own timerFunc.
  */
 export class DelayedWork {
   pending = false;
@@ -25,9 +29,12 @@ export class DelayedWork {
   expires = 0;
   timerSeq = 0;
   timerCpu: Cpu | null = null;
-  readonly fn = WorkFn.Nop;
 
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    readonly func: ((cpu: Cpu) => void) | null = null,
+    readonly timerFunc: ((cpu: Cpu) => void) | null = null,
+  ) {}
 }
 
 /** __queue_work(): append to the CPU's worklist. PENDING is already set by the caller. */
@@ -85,7 +92,7 @@ export function cancelDelayedWork(k: Kernel, cpu: Cpu, dw: DelayedWork): boolean
 
 /** The tick's TIMER_SOFTIRQ part: expired delayed-work timers queue their work on this CPU. */
 export function runDelayedWorkTimers(k: Kernel, cpu: Cpu): void {
-  runTimers(k, cpu, (c, dw) => insertWork(c, dw));
+  runTimers(k, cpu, (c, dw) => (dw.timerFunc !== null ? dw.timerFunc(c) : insertWork(c, dw)));
 }
 
 /**
@@ -104,6 +111,7 @@ export function runWorklist(k: Kernel, cpu: Cpu): void {
     dw.pending = false;
     k.emit(cpu, Ev.WorkRun, dw.id);
     k.count(cpu, Stat.workRun);
-    // WorkFn.Nop: API-created works only leave the WorkRun event.
+    // API-created works (WorkFn.Nop) only leave the WorkRun event; kernel works run their func.
+    if (dw.func !== null) dw.func(cpu);
   }
 }
