@@ -32,6 +32,19 @@ export const IO_CAP: u32 = 4096;
 /** Largest count/delay argument (advance n, delays, failNextPageAllocs n, irq_work arg). */
 export const U31_MAX: u32 = 0x7fffffff;
 
+/**
+ * Kernel objects (docs/model.md §12.1): each CPU owns KOBJ_SLOTS entries after the API entries of
+ * the lock table and of the delayed-work table, entry id = KObj (src/shared/codes.ts). So the
+ * kernel lock of CPU c is lock LOCKS_MAX + c * 16, its monitor_work is work WORKS_MAX + c * 16 + 1,
+ * and every substrate path (spin_lock, queue_delayed_work, timers, worklists) works on them
+ * unchanged. Their event handle is KHANDLE(c, id) = KHANDLE_BASE + c * 16 + id (ev_handle()).
+ */
+export const KOBJ_SLOTS: u32 = 16;
+
+/** Workload programs (docs/model.md §14): words per CPU (512 ops of [opcode, arg]), loop depth. */
+export const PROGRAM_WORDS_MAX: u32 = 1024;
+export const LOOP_DEPTH_MAX: u32 = 4;
+
 /** docs/model.md §9 bounds; exceeding one is an Invariant failure. */
 export const IRQ_ENABLED_ROUNDS_MAX: u32 = 64;
 export const WORKLIST_RUN_MAX: u32 = 1024;
@@ -49,6 +62,48 @@ export let page_fail_rate: f64 = 0;
 export let trace_on: bool = true;
 export let trace_cap: u32 = 0;
 export let rcu_stall_jiffies: u32 = 0;
+
+// kvfree_rcu (docs/model.md §12-§14), set by config_kvfree() before init(); kernel defaults.
+export let batched: bool = true;
+export let drain_ready: bool = true;
+export let monitor_backlog_rule: bool = true;
+export let rcu_min_cached_objs: u32 = 5;
+export let rcu_delay_page_cache_fill_msec: u32 = 5000;
+export let kfree_drain_jiffies: u32 = 5000;
+export let bulk_max_entr: u32 = 507;
+// workload op costs (ns)
+export let cost_kmalloc: u64 = 45;
+export let cost_kfree_rcu: u64 = 55;
+export let cost_kfree: u64 = 30;
+export let cost_rcu_read: u64 = 2;
+export let cost_cond_resched: u64 = 20;
+export let cost_page_alloc: u64 = 250;
+
+/** Options of docs/model.md §12 (call before init(): bulkMaxEntr sizes the bulk-page region). */
+export function config_kvfree(
+  batched_: bool, drainReady: bool, monitorBacklogRule: bool, rcuMinCachedObjs: u32,
+  rcuDelayPageCacheFillMsec: u32, kfreeDrainJiffies: u32, bulkMaxEntr: u32,
+): void {
+  batched = batched_;
+  drain_ready = drainReady;
+  monitor_backlog_rule = monitorBacklogRule;
+  rcu_min_cached_objs = rcuMinCachedObjs;
+  rcu_delay_page_cache_fill_msec = rcuDelayPageCacheFillMsec;
+  kfree_drain_jiffies = kfreeDrainJiffies;
+  bulk_max_entr = bulkMaxEntr < 1 ? 1 : bulkMaxEntr;
+}
+
+/** Virtual costs of the workload ops (docs/model.md §14), in ns. */
+export function config_costs(
+  kmalloc: u32, kfreeRcu: u32, kfree: u32, rcuRead: u32, condResched: u32, pageAlloc: u32,
+): void {
+  cost_kmalloc = kmalloc;
+  cost_kfree_rcu = kfreeRcu;
+  cost_kfree = kfree;
+  cost_rcu_read = rcuRead;
+  cost_cond_resched = condResched;
+  cost_page_alloc = pageAlloc;
+}
 
 export function config_set(
   nrCpus: u32, hz_: u32, maxObjects: u32, objSize: u32, rcuHeadOffset: u32, maxPages: u32,

@@ -93,6 +93,29 @@ export function pop_frame(cpu: u32): void {
   return cpu_at(cpu).idle ? Status.CpuIdle : Status.Ok;
 }
 
+/** The irq-enabled point when something may be pending: one test of two bytes otherwise. */
+@inline export function irq_point(cpu: u32): void {
+  const c = cpu_at(cpu);
+  if ((c.tick_pending | c.ipi_pending) != 0) irq_enabled_point(cpu);
+}
+
+/** local_irq_save() inside a kernel flow (krc_this_cpu_lock and friends). */
+@inline export function local_irq_save(cpu: u32): void {
+  const c = cpu_at(cpu);
+  const d = c.irq_depth + 1;
+  c.irq_depth = d;
+  emit(cpu, Ev.IrqDisable, d, 0, 0);
+}
+
+/** local_irq_restore() inside a kernel flow: always balanced there; an irq-enabled point follows. */
+@inline export function local_irq_restore(cpu: u32): void {
+  const c = cpu_at(cpu);
+  const d = c.irq_depth - 1;
+  c.irq_depth = d;
+  emit(cpu, Ev.IrqEnable, d, 0, 0);
+  irq_point(cpu);
+}
+
 /** Every successful CPU command ends here (docs/model.md §3). */
 @inline export function cpu_done(cpu: u32): Status {
   irq_enabled_point(cpu);

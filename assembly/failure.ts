@@ -10,7 +10,14 @@ export enum Reason {
   None = 0,
   IrqEnabledRounds = 1,
   WorklistRun = 2,
+  /** queue_rcu_work() found the krw's rcu_work already pending (fail_arg = its KHANDLE). */
+  QueueRcuWork = 3,
+  /** A program ran more than PROGRAM_SLICE_OPS_MAX ops in one slice. */
+  ProgramOps = 4,
 }
+
+/** Detail of an Invariant failure (the KHANDLE for QueueRcuWork). */
+export let fail_arg: u32 = 0;
 
 export let fail_status: i32 = 0;
 export let fail_cpu: u32 = NIL;
@@ -38,5 +45,12 @@ export function fail_invariant(cpu: u32, reason: Reason): void {
     fail_reason = <u32>reason;
   }
   if (reason == Reason.IrqEnabledRounds) abort('irq-enabled point needed more than 64 rounds');
-  abort('worklist run exceeded 1024 works');
+  if (reason == Reason.WorklistRun) abort('worklist run exceeded 1024 works');
+  if (reason == Reason.QueueRcuWork) abort('queue_rcu_work() found its rcu_work already pending');
+  abort('program ran too many ops in one jiffy');
+}
+
+export function fail_invariant_arg(cpu: u32, reason: Reason, arg: u32): void {
+  if (fail_status == 0) fail_arg = arg;
+  fail_invariant(cpu, reason);
 }

@@ -8,11 +8,14 @@ export {
   CPU_BASE, CPU_STRIDE, CPU_FRAMES, FRAME_STRIDE, STATS_BASE, STATS_STRIDE, LOCK_BASE, LOCK_STRIDE,
   LLIST_BASE, IRQW_BASE, IRQW_STRIDE, WORK_BASE, WORK_STRIDE, IO_BASE, TRACE_BASE,
   TRACE_EVENT_WORDS, TRACE_EVENT_BYTES, PAGE_NEXT_BASE, PAGE_STATE_BASE, OBJ_STATE_BASE,
-  OBJ_SNAP_BASE, SLAB_BASE, RCU_HEAD_BYTES, MEMORY_END,
+  OBJ_SNAP_BASE, SLAB_BASE, RCU_HEAD_BYTES, MEMORY_END, KRC_BASE, KRC_STRIDE, KRC_KRW, KRW_STRIDE,
+  PSTATE_BASE, PROG_STRIDE, PROG_BASE, PROGRAM_BYTES, BULK_BASE, BULK_STRIDE, BULK_HEADER,
+  OBJ_CHAN_BASE,
 } from './layout';
 export {
   NR_CPUS_MAX, MAX_OBJECTS_LIMIT, MAX_PAGES_LIMIT, TRACE_CAPACITY_LIMIT, FRAMES_MAX, LOCKS_MAX,
   LLISTS_MAX, IRQ_WORKS_MAX, WORKS_MAX, IO_CAP, IRQ_ENABLED_ROUNDS_MAX, WORKLIST_RUN_MAX, U31_MAX,
+  KOBJ_SLOTS, PROGRAM_WORDS_MAX, LOOP_DEPTH_MAX, config_kvfree, config_costs,
 } from './config';
 
 // machine
@@ -23,7 +26,7 @@ export {
 } from './machine';
 export { result, result2, io_fill, bad_arg_get } from './io';
 export {
-  fail_status, fail_cpu, fail_lock, fail_holder_ctx, fail_acquirer_ctx, fail_reason,
+  fail_status, fail_cpu, fail_lock, fail_holder_ctx, fail_acquirer_ctx, fail_reason, fail_arg,
 } from './failure';
 export { trace_digest, trace_count_get, trace_head_get } from './trace';
 
@@ -38,7 +41,7 @@ export {
 } from './cpu';
 
 // simulated memory
-export { cmd_kmalloc as kmalloc, cmd_kfree as kfree, obj_info } from './slab';
+export { cmd_kmalloc as kmalloc, cmd_vmalloc as vmalloc, cmd_kfree as kfree, obj_info } from './slab';
 export {
   cmd_alloc_page as alloc_page, cmd_free_page as free_page,
   cmd_fail_next_page_allocs as fail_next_page_allocs,
@@ -72,3 +75,17 @@ export {
   cmd_start_poll_synchronize_rcu as start_poll_synchronize_rcu, cmd_call_rcu as call_rcu,
   cmd_synchronize_rcu as synchronize_rcu,
 } from './rcu';
+
+// kvfree_rcu (docs/model.md §12-§13)
+export {
+  cmd_kfree_rcu as kfree_rcu, cmd_kvfree_rcu as kvfree_rcu, krc_info, KRC_INFO_WORDS, memory_info,
+  memory_bytes,
+} from './krc';
+export { cmd_kvfree_rcu_barrier as kvfree_rcu_barrier } from './barrier';
+export { cmd_shrink as shrink } from './page_cache';
+
+// workloads (docs/model.md §14)
+export {
+  cmd_load_program as load_program, cmd_run as run, run_info, RUN_INFO_F64, run_err_cpu, run_err_op,
+  run_err_obj, PROGRAM_SLICE_OPS_MAX,
+} from './workload';

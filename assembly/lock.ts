@@ -14,7 +14,7 @@ import { LOCKS_MAX, NIL } from './config';
 import { awake_check, cpu_check, cpu_ctx, cpu_done } from './cpu';
 import { fail_deadlock } from './failure';
 import { bad_arg, set_result } from './io';
-import { cpu_at, frame_at, lock_at } from './layout';
+import { cpu_at, ev_handle, frame_at, lock_at } from './layout';
 import { stat_inc } from './stats';
 import { emit } from './trace';
 
@@ -24,21 +24,63 @@ let nr_locks: u32 = 0;
   return lock < nr_locks ? Status.Ok : Status.BadHandle;
 }
 
-function lock_take(cpu: u32, lock: u32): void {
+@inline function lock_take(cpu: u32, lock: u32): void {
   const l = lock_at(lock);
   const c = cpu_at(cpu);
   l.holder_cpu = cpu;
   l.holder_frame = c.depth - 1;
   c.locks_held++;
-  emit(cpu, Ev.LockAcquire, lock, 0, 0);
+  emit(cpu, Ev.LockAcquire, ev_handle(lock), 0, 0);
   stat_inc(cpu, Stat.lockAcquire);
+}
+
+/** A lock with no holder (API locks at creation, kernel locks at init). */
+export function lock_init(lock: u32): void {
+  const l = lock_at(lock);
+  l.holder_cpu = NIL;
+  l.holder_frame = NIL;
+}
+
+/** Self-deadlock: the Deadlock event and the failure record (the caller stops the command). */
+function lock_deadlock(cpu: u32, lock: u32): Status {
+  const l = lock_at(lock);
+  const holder = <u32>frame_at(cpu, l.holder_frame).kind;
+  const acquirer = cpu_ctx(cpu);
+  emit(cpu, Ev.Deadlock, ev_handle(lock), holder, acquirer);
+  stat_inc(cpu, Stat.deadlocks);
+  return fail_deadlock(cpu, ev_handle(lock), holder, acquirer);
+}
+
+/**
+ * raw_spin_lock() inside a kernel flow (the krc lock). A self-deadlock records the failure and
+ * unwinds (abort) to the binding, which poisons the machine with the Deadlock failure. A lock held
+ * by another CPU cannot happen in kernel flows: every kernel flow releases what it takes.
+ */
+@inline export function spin_lock(cpu: u32, lock: u32): void {
+  if (lock_at(lock).holder_cpu != NIL) spin_lock_contended(cpu, lock);
+  lock_take(cpu, lock);
+}
+
+function spin_lock_contended(cpu: u32, lock: u32): void {
+  if (lock_at(lock).holder_cpu == cpu) {
+    lock_deadlock(cpu, lock);
+    abort('deadlock on a kernel lock');
+  }
+  abort('kernel lock held by another CPU');
+}
+
+/** raw_spin_unlock() inside a kernel flow (held by the top frame by construction). */
+@inline export function spin_unlock(cpu: u32, lock: u32): void {
+  const l = lock_at(lock);
+  l.holder_cpu = NIL;
+  l.holder_frame = NIL;
+  cpu_at(cpu).locks_held--;
+  emit(cpu, Ev.LockRelease, ev_handle(lock), 0, 0);
 }
 
 export function cmd_create_lock(): Status {
   if (nr_locks == LOCKS_MAX) return Status.TableFull;
-  const l = lock_at(nr_locks);
-  l.holder_cpu = NIL;
-  l.holder_frame = NIL;
+  lock_init(nr_locks);
   set_result(nr_locks++);
   return Status.Ok;
 }
@@ -50,14 +92,8 @@ export function cmd_spin_lock(cpu: u32, lock: u32): Status {
   st = awake_check(cpu);
   if (st) return st;
   const l = lock_at(lock);
-  if (l.holder_cpu == cpu) {
-    // held by this frame or one below it: this context would spin forever
-    const holder = <u32>frame_at(cpu, l.holder_frame).kind;
-    const acquirer = cpu_ctx(cpu);
-    emit(cpu, Ev.Deadlock, lock, holder, acquirer);
-    stat_inc(cpu, Stat.deadlocks);
-    return fail_deadlock(cpu, lock, holder, acquirer);
-  }
+  // held by this frame or one below it: this context would spin forever
+  if (l.holder_cpu == cpu) return lock_deadlock(cpu, lock);
   if (l.holder_cpu != NIL) {
     set_result(l.holder_cpu);
     return Status.LockHeldRemote;
@@ -78,7 +114,7 @@ export function cmd_spin_trylock(cpu: u32, lock: u32): Status {
     lock_take(cpu, lock);
     set_result(1);
   } else {
-    emit(cpu, Ev.LockTrylockFail, lock, l.holder_cpu, 0);
+    emit(cpu, Ev.LockTrylockFail, ev_handle(lock), l.holder_cpu, 0);
     stat_inc(cpu, Stat.trylockFail);
     set_result(0);
   }
@@ -97,7 +133,7 @@ export function cmd_spin_unlock(cpu: u32, lock: u32): Status {
   l.holder_cpu = NIL;
   l.holder_frame = NIL;
   c.locks_held--;
-  emit(cpu, Ev.LockRelease, lock, 0, 0);
+  emit(cpu, Ev.LockRelease, ev_handle(lock), 0, 0);
   return cpu_done(cpu);
 }
 

@@ -8,6 +8,7 @@ import {
   config_set, MAX_OBJECTS_LIMIT, MAX_PAGES_LIMIT, NR_CPUS_MAX, nr_cpus, TRACE_CAPACITY_LIMIT,
 } from './config';
 import { cpu_init, irqs_disabled } from './cpu';
+import { kvfree_init } from './krc';
 import { cpu_at, frame_at, layout_init } from './layout';
 import { prng_next, prng_seed } from './prng';
 import { rcu_init } from './rcu';
@@ -15,7 +16,8 @@ import { rcu_init } from './rcu';
 let initialized = false;
 
 /**
- * Sizes memory for these options (one memory.grow) and resets the machine. The TS side has
+ * config_kvfree() and config_costs() (assembly/config.ts) come first when the options differ from
+ * the kernel defaults; then init() sizes memory for these options (one memory.grow) and resets the machine. The TS side has
  * validated the options already (src/options.ts); the range checks here only guard the core.
  * Returns BadArgument for out-of-range values or when the memory cannot be reserved.
  */
@@ -38,6 +40,7 @@ export function init(
     traceCapacity, rcuStallJiffies);
   if (!layout_init()) return Status.BadArgument;
   for (let cpu: u32 = 0; cpu < nrCpus; cpu++) cpu_init(cpu);
+  kvfree_init();
   rcu_init(gpSeqStart);
   prng_seed(seed);
   initialized = true;

@@ -16,6 +16,8 @@ import { emit } from './trace';
 let free_head: u32 = NIL;
 let bump: u32 = 0;
 let fail_next: u32 = 0;
+/** Pages handed out and not freed: memoryInfo() and mem_sample. */
+export let pages_in_use: u32 = 0;
 
 /** Takes a page, or returns NIL when the allocation fails (injected or exhausted). */
 function alloc_page(cpu: u32): u32 {
@@ -32,17 +34,33 @@ function alloc_page(cpu: u32): u32 {
     page = bump++;
   }
   store<u8>(page_state_ptr(page), PAGE_ALLOCATED);
+  pages_in_use++;
   return page;
+}
+
+/** allocPage inside a kernel flow: PageAlloc(page or NIL), pageAlloc/pageAllocFail. */
+export function alloc_page_ev(cpu: u32): u32 {
+  const page = alloc_page(cpu);
+  emit(cpu, Ev.PageAlloc, page, 0, 0);
+  stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
+  return page;
+}
+
+/** free_page() of an allocated page: PageFree, pageFree. */
+export function free_page(cpu: u32, page: u32): void {
+  store<u8>(page_state_ptr(page), PAGE_FREE);
+  store<u32>(page_next_ptr(page), free_head);
+  free_head = page;
+  pages_in_use--;
+  emit(cpu, Ev.PageFree, page, 0, 0);
+  stat_inc(cpu, Stat.pageFree);
 }
 
 /** result() = the page, or 0xffffffff on failure (the TS side returns -1). */
 export function cmd_alloc_page(cpu: u32): Status {
   const st = cpu_awake_check(cpu);
   if (st) return st;
-  const page = alloc_page(cpu);
-  emit(cpu, Ev.PageAlloc, page, 0, 0);
-  stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
-  set_result(page);
+  set_result(alloc_page_ev(cpu));
   return cpu_done(cpu);
 }
 
@@ -53,11 +71,7 @@ export function cmd_free_page(cpu: u32, page: u32): Status {
   st = awake_check(cpu);
   if (st) return st;
   if (load<u8>(page_state_ptr(page)) == PAGE_FREE) return Status.DoubleFree;
-  store<u8>(page_state_ptr(page), PAGE_FREE);
-  store<u32>(page_next_ptr(page), free_head);
-  free_head = page;
-  emit(cpu, Ev.PageFree, page, 0, 0);
-  stat_inc(cpu, Stat.pageFree);
+  free_page(cpu, page);
   return cpu_done(cpu);
 }
 

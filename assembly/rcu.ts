@@ -9,7 +9,8 @@
 // carry their own cookie instead of rcu_segcblist segments.
 import { Ctx, Ev, RcuCbFn, Stat, Status } from '../src/shared/codes';
 import { NIL, nr_cpus, rcu_stall_jiffies } from './config';
-import { cpu_at, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_CB, obj_snap_ptr, obj_state_ptr, rcu_head_of } from './layout';
+import { __queue_work } from './workqueue';
+import { cpu_at, ev_handle, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_CB, obj_snap_ptr, obj_state_ptr, rcu_head_of } from './layout';
 import { awake_check, cpu_awake_check, cpu_check, cpu_ctx, cpu_done, quiescent_here } from './cpu';
 import { bad_arg, set_result } from './io';
 import { kfree_internal, obj_check } from './slab';
@@ -110,6 +111,29 @@ export function call_rcu(cpu: u32, obj: u32): void {
   stat_inc(cpu, Stat.callRcu);
 }
 
+/** RcuHead.func of an rcu_work's head (core-internal; FreeObj is the shared RcuCbFn). */
+export const RCU_CB_QUEUE_WORK: u32 = 0x100;
+
+/**
+ * call_rcu() of a kernel rcu_head (queue_rcu_work: the head of krw_arr[i].rcu_work, slab index
+ * `head`, beyond the objects): its callback queues work `w` on the invoking CPU's worklist.
+ */
+export function call_rcu_work_head(cpu: u32, head: u32, w: u32): void {
+  const cookie = get_state_synchronize_rcu();
+  const h = rcu_head_of(head);
+  h.next = NIL;
+  h.cb_snap = cookie;
+  h.func = RCU_CB_QUEUE_WORK;
+  h.pad = w;
+  const c = cpu_at(cpu);
+  if (c.cb_tail == NIL) c.cb_head = head;
+  else rcu_head_of(c.cb_tail).next = head;
+  c.cb_tail = head;
+  rcu_request_gp(cookie);
+  emit(cpu, Ev.CallRcu, ev_handle(w), cookie, 0);
+  stat_inc(cpu, Stat.callRcu);
+}
+
 /** rcu_do_batch(): invoke, in order, the callbacks at the front whose GP has completed. */
 export function rcu_do_batch(cpu: u32): void {
   const c = cpu_at(cpu);
@@ -120,10 +144,16 @@ export function rcu_do_batch(cpu: u32): void {
     const next = h.next;
     c.cb_head = next;
     if (next == NIL) c.cb_tail = NIL;
-    emit(cpu, Ev.RcuCbInvoke, obj, 0, 0);
-    stat_inc(cpu, Stat.rcuCbInvoked);
-    // h.func is always RcuCbFn.FreeObj so far
-    kfree_internal(cpu, obj);
+    if (h.func == RCU_CB_QUEUE_WORK) {
+      // rcu_work_rcufn(): the work goes on this CPU's worklist (PENDING is still set; no event)
+      emit(cpu, Ev.RcuCbInvoke, ev_handle(h.pad), 0, 0);
+      stat_inc(cpu, Stat.rcuCbInvoked);
+      __queue_work(cpu, h.pad);
+    } else {
+      emit(cpu, Ev.RcuCbInvoke, obj, 0, 0);
+      stat_inc(cpu, Stat.rcuCbInvoked);
+      kfree_internal(cpu, obj); // RcuCbFn.FreeObj
+    }
     obj = next;
   }
 }
@@ -153,30 +183,47 @@ export function cmd_start_poll_synchronize_rcu(cpu: u32): Status {
   return cpu_done(cpu);
 }
 
+/** start_poll_synchronize_rcu(): the current cookie, and a GP that completes it is requested. */
+export function start_poll_synchronize_rcu(): u32 {
+  const s = get_state_synchronize_rcu();
+  rcu_request_gp(s);
+  return s;
+}
+
 /** synchronize_rcu(): block this CPU's task, ticking the machine until a full GP has elapsed. */
 export function cmd_synchronize_rcu(cpu: u32): Status {
   const st = cpu_awake_check(cpu);
   if (st) return st;
   if (!quiescent_here(cpu)) return Status.BadContext;
+  return cpu_status(cpu, synchronize_rcu(cpu));
+}
+
+/** The end of a command whose last step may have failed with a typed error (RcuStall). */
+@inline function cpu_status(cpu: u32, st: Status): Status {
+  return st ? st : cpu_done(cpu);
+}
+
+/** The blocking part of synchronize_rcu() (the caller checked the context); RcuStall or Ok. */
+export function synchronize_rcu(cpu: u32): Status {
   const s = get_state_synchronize_rcu();
   rcu_request_gp(s);
   emit(cpu, Ev.SyncBegin, s, 0, 0);
   const c = cpu_at(cpu);
-  c.blocked = 1; // counts as idle for the GP engine and for quiescence
+  c.blocked++; // counts as idle for the GP engine and for quiescence (a count: programs block too)
   rcu_qs(cpu);
   let waited: u32 = 0;
   while (!poll_state_synchronize_rcu(s)) {
     if (waited == rcu_stall_jiffies) {
-      c.blocked = 0;
+      c.blocked--;
       return Status.RcuStall; // the ticks already processed stay processed
     }
     do_tick();
     waited++;
   }
-  c.blocked = 0;
+  c.blocked--;
   emit(cpu, Ev.SyncEnd, gp_seq, 0, 0);
   stat_inc(cpu, Stat.synchronizeRcu);
-  return cpu_done(cpu);
+  return Status.Ok;
 }
 
 export function gp_seq_get(): u32 {

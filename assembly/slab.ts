@@ -17,15 +17,17 @@ import { max_objects, NIL } from './config';
 import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result, set_result2 } from './io';
 import {
-  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr, rcu_head_of,
+  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_chan_ptr, obj_snap_ptr, obj_state_ptr, rcu_head_of,
 } from './layout';
 import { poll_state_synchronize_rcu } from './rcu';
-import { stat_inc } from './stats';
+import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
 
 let free_head: u32 = NIL;
 /** Objects ever handed out: ids >= bump were never allocated. */
 let bump: u32 = 0;
+/** Objects not free (allocated or queued): memoryInfo() and mem_sample. */
+export let objs_in_use: u32 = 0;
 
 /** A handle the slab has handed out at least once. */
 @inline export function obj_check(obj: u32): Status {
@@ -42,8 +44,65 @@ let bump: u32 = 0;
   store<u32>(obj_snap_ptr(obj), 0);
   rcu_head_of(obj).next = free_head;
   free_head = obj;
+  objs_in_use--;
   emit(cpu, Ev.Kfree, obj, 0, 0);
   stat_inc(cpu, Stat.kfree);
+}
+
+/**
+ * kfree_bulk(): the internal free of n records (object ids at `records`), in index order; the
+ * same per-object rules as kfree_internal, with the counters added once.
+ */
+export function kfree_records(cpu: u32, records: usize, n: u32): void {
+  let premature: u32 = 0;
+  let head = free_head;
+  for (let i: u32 = 0; i < n; i++) {
+    const obj = load<u32>(records + (i << 2));
+    const sp = obj_snap_ptr(obj);
+    if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(sp))) premature++;
+    store<u8>(obj_state_ptr(obj), OBJ_FREE);
+    store<u32>(sp, 0);
+    rcu_head_of(obj).next = head;
+    head = obj;
+    emit(cpu, Ev.Kfree, obj, 0, 0);
+  }
+  free_head = head;
+  objs_in_use -= n;
+  if (premature) stat_add(cpu, Stat.prematureFree, premature);
+  stat_add(cpu, Stat.kfree, n);
+}
+
+/**
+ * kmalloc()/vmalloc() from the slab (LIFO free list, then bump). Emits Kmalloc, counts kmalloc.
+ * `vm` = 1 marks the object as a vmalloc one (channel 1 of kvfree_rcu). NIL when exhausted.
+ */
+@inline export function slab_alloc(cpu: u32, vm: u32): u32 {
+  let obj = free_head;
+  if (obj != NIL) {
+    free_head = rcu_head_of(obj).next;
+  } else {
+    if (bump == max_objects) return NIL;
+    obj = bump++;
+  }
+  store<u8>(obj_state_ptr(obj), OBJ_ALLOCATED);
+  const cp = obj_chan_ptr(obj);
+  const bits = <u32>load<u8>(cp);
+  const bit: u32 = 1 << (obj & 7);
+  if (((bits & bit) != 0) != (vm != 0)) store<u8>(cp, <u8>(bits ^ bit));
+  objs_in_use++;
+  emit(cpu, Ev.Kmalloc, obj, 0, 0);
+  stat_inc(cpu, Stat.kmalloc);
+  return obj;
+}
+
+/** kvfree_rcu channel of an object: 1 if it came from vmalloc (is_vmalloc_addr), else 0. */
+@inline export function obj_channel(obj: u32): u32 {
+  return (<u32>load<u8>(obj_chan_ptr(obj)) >> (obj & 7)) & 1;
+}
+
+/** kfree() of an allocated object (the API command and the workload op, after their checks). */
+export function kfree_allocated(cpu: u32, obj: u32): void {
+  slab_free(cpu, obj);
 }
 
 /** kfree() from an RCU callback: the object must have waited for its GP (else prematureFree). */
@@ -57,16 +116,18 @@ export function kfree_internal(cpu: u32, obj: u32): void {
 export function cmd_kmalloc(cpu: u32): Status {
   const st = cpu_awake_check(cpu);
   if (st) return st;
-  let obj = free_head;
-  if (obj != NIL) {
-    free_head = rcu_head_of(obj).next;
-  } else {
-    if (bump == max_objects) return Status.OutOfObjects;
-    obj = bump++;
-  }
-  store<u8>(obj_state_ptr(obj), OBJ_ALLOCATED);
-  emit(cpu, Ev.Kmalloc, obj, 0, 0);
-  stat_inc(cpu, Stat.kmalloc);
+  const obj = slab_alloc(cpu, 0);
+  if (obj == NIL) return Status.OutOfObjects;
+  set_result(obj);
+  return cpu_done(cpu);
+}
+
+/** vmalloc(): an object of channel 1 (same slab, same events; docs/model.md §12.1). */
+export function cmd_vmalloc(cpu: u32): Status {
+  const st = cpu_awake_check(cpu);
+  if (st) return st;
+  const obj = slab_alloc(cpu, 1);
+  if (obj == NIL) return Status.OutOfObjects;
   set_result(obj);
   return cpu_done(cpu);
 }

@@ -8,3 +8,8 @@ import { stat_ptr } from './layout';
   const p = stat_ptr(cpu, <u32>s);
   store<f64>(p, load<f64>(p) + 1.0);
 }
+
+@inline export function stat_add(cpu: u32, s: Stat, n: u32): void {
+  const p = stat_ptr(cpu, <u32>s);
+  store<f64>(p, load<f64>(p) + <f64>n);
+}

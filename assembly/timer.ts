@@ -7,11 +7,12 @@
 // (same firing order; no wheel granularity).
 import { Ev, Stat } from '../src/shared/codes';
 import { jiffies, time_after } from './clock';
-import { NIL } from './config';
-import { cpu_at, dwork_at } from './layout';
+import { KObj } from '../src/shared/codes';
+import { KOBJ_SLOTS, NIL, WORKS_MAX } from './config';
+import { cpu_at, dwork_at, ev_handle } from './layout';
 import { stat_inc } from './stats';
 import { emit } from './trace';
-import { __queue_work } from './workqueue';
+import { __queue_work, queue_delayed_work } from './workqueue';
 
 /** Arms the work's timer on cpu. Insertion walks back from the tail: O(1) for equal delays. */
 export function timer_arm(cpu: u32, w: u32, expires: u32): void {
@@ -53,9 +54,14 @@ export function run_timers(cpu: u32): void {
   while (c.timer_head != NIL && !time_after(dwork_at(c.timer_head).expires, jiffies)) {
     const w = c.timer_head;
     timer_disarm(w);
-    emit(cpu, Ev.TimerFire, w, 0, 0);
+    emit(cpu, Ev.TimerFire, ev_handle(w), 0, 0);
     stat_inc(cpu, Stat.timerFire);
-    // TimerFn.QueueWork: delayed_work_timer_fn → __queue_work on the timer's CPU
-    __queue_work(cpu, w);
+    if (w >= WORKS_MAX && (w - WORKS_MAX) % KOBJ_SLOTS == <u32>KObj.PageCacheTimer) {
+      // krc's hrtimer: schedule_page_work_fn → queue_delayed_work(page_cache_work, 0) on this CPU
+      queue_delayed_work(cpu, w - <u32>KObj.PageCacheTimer + <u32>KObj.PageCacheWork, 0);
+    } else {
+      // TimerFn.QueueWork: delayed_work_timer_fn → __queue_work on the timer's CPU
+      __queue_work(cpu, w);
+    }
   }
 }

@@ -25,8 +25,12 @@ let digest: u32 = FNV_OFFSET;
   return (h ^ (w >>> 24)) * FNV_PRIME;
 }
 
-export function emit(cpu: u32, kind: Ev, a: u32, b: u32, c: u32): void {
-  if (!trace_on) return;
+/** Appends an event. Inlined: with trace off it costs one branch on a global at the call site. */
+@inline export function emit(cpu: u32, kind: Ev, a: u32, b: u32, c: u32): void {
+  if (trace_on) emit_record(cpu, kind, a, b, c);
+}
+
+function emit_record(cpu: u32, kind: Ev, a: u32, b: u32, c: u32): void {
   const w0 = <u32>kind | (cpu_ctx(cpu) << 8) | (cpu << 16);
   const tlo = <u32>now;
   const thi = <u32>(now >>> 32);

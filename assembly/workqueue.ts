@@ -11,7 +11,8 @@ import { NIL, U31_MAX, WORKLIST_RUN_MAX, WORKS_MAX } from './config';
 import { awake_check, cpu_check, cpu_done } from './cpu';
 import { fail_invariant, Reason } from './failure';
 import { bad_arg, set_result } from './io';
-import { cpu_at, dwork_at } from './layout';
+import { cpu_at, dwork_at, ev_handle } from './layout';
+import { kwork_run } from './krc';
 import { rcu_qs } from './rcu';
 import { stat_inc } from './stats';
 import { timer_arm, timer_disarm } from './timer';
@@ -55,25 +56,54 @@ export function run_worklist(cpu: u32): void {
     const w = c.wl_head;
     worklist_unlink(w);
     dwork_at(w).pending = 0;
-    emit(cpu, Ev.WorkRun, w, 0, 0);
+    emit(cpu, Ev.WorkRun, ev_handle(w), 0, 0);
     stat_inc(cpu, Stat.workRun);
-    // WorkFn.Nop: API-created works only leave the WorkRun event
+    // WorkFn.Nop: API-created works only leave the WorkRun event; kernel works run their function
+    if (w >= WORKS_MAX) kwork_run(cpu, w);
   }
 }
 
 /** queue_delayed_work_on(this cpu): false (and nothing queued) if already PENDING. */
-function queue_delayed_work(cpu: u32, w: u32, delay: u32): bool {
+export function queue_delayed_work(cpu: u32, w: u32, delay: u32): bool {
   const d = dwork_at(w);
   if (d.pending) {
-    emit(cpu, Ev.WorkQueue, w, 0, delay);
+    emit(cpu, Ev.WorkQueue, ev_handle(w), 0, delay);
     return false;
   }
   d.pending = 1;
   if (delay == 0) __queue_work(cpu, w);
   else timer_arm(cpu, w, jiffies + delay);
-  emit(cpu, Ev.WorkQueue, w, 1, delay);
+  emit(cpu, Ev.WorkQueue, ev_handle(w), 1, delay);
   stat_inc(cpu, Stat.workQueued);
   return true;
+}
+
+/** mod_delayed_work(): grab, then queue with the new delay; returns the old PENDING. */
+export function mod_delayed_work(cpu: u32, w: u32, delay: u32): bool {
+  const was = grab_pending(w);
+  queue_delayed_work(cpu, w, delay);
+  return was;
+}
+
+/** cancel_delayed_work(): grab and leave it idle; WorkCancel(w, wasPending). */
+export function cancel_delayed_work(cpu: u32, w: u32): bool {
+  const was = grab_pending(w);
+  emit(cpu, Ev.WorkCancel, ev_handle(w), <u32>was, 0);
+  return was;
+}
+
+/** An idle work with a disarmed timer (API works at creation, kernel works at init). */
+export function dwork_init(w: u32): void {
+  const d = dwork_at(w);
+  d.pending = 0;
+  d.wl_cpu = NIL;
+  d.wl_prev = NIL;
+  d.wl_next = NIL;
+  d.armed = 0;
+  d.expires = 0;
+  d.timer_cpu = NIL;
+  d.t_prev = NIL;
+  d.t_next = NIL;
 }
 
 /** try_to_grab_pending(): take the work off its timer or worklist; returns the old PENDING. */
@@ -89,16 +119,7 @@ function grab_pending(w: u32): bool {
 // -- commands ----------------------------------------------------------------------------------
 export function cmd_create_delayed_work(): Status {
   if (nr_works == WORKS_MAX) return Status.TableFull;
-  const d = dwork_at(nr_works);
-  d.pending = 0;
-  d.wl_cpu = NIL;
-  d.wl_prev = NIL;
-  d.wl_next = NIL;
-  d.armed = 0;
-  d.expires = 0;
-  d.timer_cpu = NIL;
-  d.t_prev = NIL;
-  d.t_next = NIL;
+  dwork_init(nr_works);
   set_result(nr_works++);
   return Status.Ok;
 }
@@ -132,9 +153,7 @@ export function cmd_queue_delayed_work(cpu: u32, w: u32, delay: u32): Status {
 export function cmd_mod_delayed_work(cpu: u32, w: u32, delay: u32): Status {
   const st = work_check(cpu, w, delay);
   if (st) return st;
-  const was = grab_pending(w);
-  queue_delayed_work(cpu, w, delay);
-  set_result(<u32>was);
+  set_result(<u32>mod_delayed_work(cpu, w, delay));
   return cpu_done(cpu);
 }
 
@@ -142,9 +161,7 @@ export function cmd_mod_delayed_work(cpu: u32, w: u32, delay: u32): Status {
 export function cmd_cancel_delayed_work(cpu: u32, w: u32): Status {
   const st = work_check(cpu, w, 0);
   if (st) return st;
-  const was = grab_pending(w);
-  emit(cpu, Ev.WorkCancel, w, <u32>was, 0);
-  set_result(<u32>was);
+  set_result(<u32>cancel_delayed_work(cpu, w));
   return cpu_done(cpu);
 }
 

@@ -32,6 +32,7 @@ export interface CoreExports {
   LOCKS_MAX: Global; LLISTS_MAX: Global; IRQ_WORKS_MAX: Global; WORKS_MAX: Global;
   NR_CPUS_MAX: Global; MAX_OBJECTS_LIMIT: Global; MAX_PAGES_LIMIT: Global; TRACE_CAPACITY_LIMIT: Global;
   IRQ_ENABLED_ROUNDS_MAX: Global; WORKLIST_RUN_MAX: Global; U31_MAX: Global; MEMORY_END: Global;
+  PROGRAM_SLICE_OPS_MAX: Global; KRC_INFO_WORDS: Global; RUN_INFO_F64: Global;
   CPU_FLAG_IRQS_DISABLED: Global; CPU_FLAG_IDLE: Global; CPU_FLAG_TICK_PENDING: Global; CPU_FLAG_IPI_PENDING: Global;
   // machine, results, failure
   init(nrCpus: number, hz: number, seed: number, maxObjects: number, objSize: number, rcuHeadOffset: number,
@@ -42,7 +43,8 @@ export interface CoreExports {
   cpu_rcu_nesting: Cmd1;
   result: Cmd0; result2: Cmd0; io_fill: Cmd0; bad_arg_get: Cmd0;
   fail_status: Global; fail_cpu: Global; fail_lock: Global; fail_holder_ctx: Global;
-  fail_acquirer_ctx: Global; fail_reason: Global;
+  fail_acquirer_ctx: Global; fail_reason: Global; fail_arg: Global;
+  run_err_cpu: Global; run_err_op: Global; run_err_obj: Global;
   trace_digest: Cmd0; trace_count_get: Cmd0; trace_head_get: Cmd0;
   // commands
   advance: Cmd1; enter: Cmd2; exit: Cmd1; local_irq_save: Cmd1; local_irq_restore: Cmd1;
@@ -56,6 +58,13 @@ export interface CoreExports {
   cancel_delayed_work: Cmd2; delayed_work_pending: Cmd1;
   gp_seq: Cmd0; get_state_synchronize_rcu: Cmd0; poll_state_synchronize_rcu: Cmd1;
   start_poll_synchronize_rcu: Cmd1; call_rcu: Cmd2; synchronize_rcu: Cmd1;
+  // kvfree_rcu and workloads (config_* before init)
+  config_kvfree(batched: number, drainReady: number, monitorBacklogRule: number, rcuMinCachedObjs: number,
+    rcuDelayPageCacheFillMsec: number, kfreeDrainJiffies: number, bulkMaxEntr: number): void;
+  config_costs(kmalloc: number, kfreeRcu: number, kfree: number, rcuRead: number, condResched: number, pageAlloc: number): void;
+  vmalloc: Cmd1; kfree_rcu: Cmd2; kvfree_rcu: Cmd2; kvfree_rcu_barrier: Cmd1; shrink: Cmd2;
+  krc_info: Cmd1; memory_info: Cmd0; memory_bytes: Cmd0;
+  load_program: Cmd2; run: Cmd1; run_info: Cmd0;
 }
 
 let compiled: WebAssembly.Module | null = null;

@@ -8,9 +8,11 @@
 import { RcuError, RcuMachineFailure, statusName } from '../errors.js';
 import { CTX_NAMES, ctxName, makeEvent, statsFromRows } from '../events.js';
 import { COMMAND_PARAMS, rcuErrorMessage, type CommandName, type MessageInfo } from '../messages.js';
-import { IrqWorkFn, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
+import { encodeProgram } from '../program.js';
+import { IrqWorkFn, Op, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
 import type {
-  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, ObjInfo, RcuMachine, ResolvedOptions, Stats, TraceEvent,
+  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, ProgramOp, RcuMachine,
+  ResolvedOptions, RunInfo, Stats, TraceEvent,
 } from '../types.js';
 import { instantiateCore, WasmAbort, type Cmd1, type Cmd2, type Cmd3, type CoreExports } from './load.js';
 
@@ -22,6 +24,25 @@ const IRQ_WORK_FNS: Record<string, IrqWorkFn> = { nop: IrqWorkFn.Nop, requeue: I
 const INVARIANTS: Record<number, (cpu: number, core: CoreExports) => string> = {
   1: (cpu, x) => `irq-enabled point on cpu ${cpu} needed more than ${x.IRQ_ENABLED_ROUNDS_MAX.value} rounds`,
   2: (cpu, x) => `worklist of cpu ${cpu} ran more than ${x.WORKLIST_RUN_MAX.value} works`,
+  3: (_cpu, x) => `queue_rcu_work() found rcu_work ${x.fail_arg.value >>> 0} already pending`,
+  4: (cpu, x) => `program on cpu ${cpu} ran more than ${x.PROGRAM_SLICE_OPS_MAX.value} ops in one jiffy`,
+};
+
+/**
+ * The command a failing workload op reports (docs/model.md §14.1): its name and whether it takes
+ * the program's object (assembly/workload.ts leaves the op in run_err_op).
+ */
+const OP_COMMANDS: Record<number, [CommandName, boolean]> = {
+  [Op.Kmalloc]: ['kmalloc', false],
+  [Op.Vmalloc]: ['vmalloc', false],
+  [Op.KfreeRcu]: ['kfreeRcu', true],
+  [Op.KvfreeRcu]: ['kvfreeRcu', true],
+  [Op.CallRcu]: ['callRcu', true],
+  [Op.Kfree]: ['kfree', true],
+  [Op.RcuReadLock]: ['rcuReadLock', false],
+  [Op.RcuReadUnlock]: ['rcuReadUnlock', false],
+  [Op.CondResched]: ['condResched', false],
+  [Op.Sleep]: ['setIdle', false],
 };
 
 function isInt(v: unknown, min: number, max: number): v is number {
@@ -40,6 +61,7 @@ export class WasmMachine implements RcuMachine {
   private readonly statsView: Float64Array;
   private readonly traceView: Uint32Array;
   private readonly ioView: Uint32Array;
+  private readonly ioF64: Float64Array;
   private poisoned: RcuMachineFailure | null = null;
 
   constructor(options: ResolvedOptions) {
@@ -48,6 +70,9 @@ export class WasmMachine implements RcuMachine {
     const x = (this.x = instantiateCore());
     let st: number;
     try {
+      x.config_kvfree(o.batched ? 1 : 0, o.drainReady ? 1 : 0, o.monitorBacklogRule ? 1 : 0, o.rcuMinCachedObjs,
+        o.rcuDelayPageCacheFillMsec, o.kfreeDrainJiffies, o.bulkMaxEntr);
+      x.config_costs(o.costKmallocNs, o.costKfreeRcuNs, o.costKfreeNs, o.costRcuReadNs, o.costCondReschedNs, o.costPageAllocNs);
       st = x.init(o.nrCpus, o.hz, o.seed >>> 0, o.maxObjects, o.objSize, o.rcuHeadOffset, o.maxPages, o.pageFailRate,
         o.gpSeqStart >>> 0, o.trace ? 1 : 0, o.traceCapacity, o.rcuStallJiffies);
     } catch (e) {
@@ -60,6 +85,7 @@ export class WasmMachine implements RcuMachine {
     this.statsView = new Float64Array(buf, x.STATS_BASE.value, o.nrCpus * Stat.STAT_COUNT);
     this.traceView = new Uint32Array(buf, x.TRACE_BASE.value, o.trace ? o.traceCapacity * x.TRACE_EVENT_WORDS.value : 0);
     this.ioView = new Uint32Array(buf, x.IO_BASE.value, x.IO_CAP.value);
+    this.ioF64 = new Float64Array(buf, x.IO_BASE.value, x.IO_CAP.value / 2);
   }
 
   // -- the one path of every call ----------------------------------------------------------------
@@ -382,6 +408,80 @@ export class WasmMachine implements RcuMachine {
 
   synchronizeRcu(cpu: number): void {
     this.run1('synchronizeRcu', this.x.synchronize_rcu, cpu);
+  }
+
+  // -- kvfree_rcu ---------------------------------------------------------------------------------
+  vmalloc(cpu: number): number {
+    return this.run1('vmalloc', this.x.vmalloc, cpu);
+  }
+
+  kfreeRcu(cpu: number, obj: number): void {
+    this.run2('kfreeRcu', this.x.kfree_rcu, cpu, obj);
+  }
+
+  kvfreeRcu(cpu: number, obj: number): void {
+    this.run2('kvfreeRcu', this.x.kvfree_rcu, cpu, obj);
+  }
+
+  kvfreeRcuBarrier(cpu: number): void {
+    this.run1('kvfreeRcuBarrier', this.x.kvfree_rcu_barrier, cpu);
+  }
+
+  shrink(cpu: number, nrToScan: number): number {
+    return this.run2('shrink', this.x.shrink, cpu, nrToScan);
+  }
+
+  krcInfo(cpu: number): KrcInfo {
+    this.run1('krcInfo', this.x.krc_info, cpu);
+    const v = this.ioView;
+    return {
+      headCount: v[0],
+      bulkCount: [v[1], v[2]],
+      bulkPages: [v[3], v[4]],
+      cachedPages: v[5],
+      krwBusy: [v[6] !== 0, v[7] !== 0],
+      monitorPending: v[8] !== 0,
+      workInProgress: v[9] !== 0,
+      backoff: v[10] !== 0,
+    };
+  }
+
+  memoryInfo(): MemoryInfo {
+    this.alive();
+    this.x.memory_info();
+    return { objects: this.x.result() >>> 0, pages: this.x.result2() >>> 0, bytes: this.x.memory_bytes() };
+  }
+
+  // -- workloads ---------------------------------------------------------------------------------
+  loadProgram(cpu: number, ops: ProgramOp[]): void {
+    const args = [cpu, ops];
+    this.alive();
+    if (!isInt(cpu, 0, this.options.nrCpus - 1)) this.raise('loadProgram', args, Status.BadCpu);
+    const words = encodeProgram(ops); // its own BadArgument error (docs/model.md §14)
+    this.ioView.set(words);
+    this.cmd('loadProgram', args, () => this.x.load_program(cpu, words.length));
+  }
+
+  run(maxJiffies: number): boolean {
+    const args = [maxJiffies];
+    const st = this.call('run', args, () => this.x.run(u32(maxJiffies)));
+    if (st === Status.Ok) return this.x.result() === 1;
+    if (st >= STATUS_FATAL || st === Status.BadArgument) this.raise('run', args, st);
+    // a failing op: its command's error (docs/model.md §14.1)
+    const x = this.x;
+    const cpu = x.run_err_cpu.value >>> 0;
+    const [command, withObj] = OP_COMMANDS[x.run_err_op.value];
+    const opArgs = command === 'setIdle' ? [cpu, true] : withObj ? [cpu, x.run_err_obj.value >>> 0] : [cpu];
+    this.raise(command, opArgs, st);
+  }
+
+  runInfo(): RunInfo {
+    this.alive();
+    this.x.run_info();
+    const f = this.ioF64;
+    return {
+      startNs: f[0], endNs: f[1], startGpSeq: f[2], endGpSeq: f[3], memBegin: f[4], memDuring: f[5], programsRunning: f[6],
+    };
   }
 
   // -- results (usable after a failure) ----------------------------------------------------------

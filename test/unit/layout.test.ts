@@ -7,17 +7,21 @@ import { U31_MAX } from '../../src/baseline/validate.js';
 import { WORKLIST_RUN_MAX } from '../../src/baseline/workqueue.js';
 import { HANDLE_TABLE_SIZE } from '../../src/messages.js';
 import { MAX_OBJECTS_LIMIT, MAX_PAGES_LIMIT, NR_CPUS_MAX, resolveOptions, TRACE_CAPACITY_LIMIT } from '../../src/options.js';
-import { Stat } from '../../src/shared/codes.js';
+import { LOOP_DEPTH_MAX, PROGRAM_OPS_MAX } from '../../src/program.js';
+import { KHANDLE_BASE, KObj, Stat } from '../../src/shared/codes.js';
 import { instantiateCore } from '../../src/wasm/load.js';
 
 const REGIONS = [
-  'CPU_BASE', 'STATS_BASE', 'LOCK_BASE', 'LLIST_BASE', 'IRQW_BASE', 'WORK_BASE', 'IO_BASE', 'TRACE_BASE',
-  'PAGE_NEXT_BASE', 'PAGE_STATE_BASE', 'OBJ_STATE_BASE', 'OBJ_SNAP_BASE', 'SLAB_BASE', 'MEMORY_END',
+  'CPU_BASE', 'STATS_BASE', 'LOCK_BASE', 'LLIST_BASE', 'IRQW_BASE', 'WORK_BASE', 'KRC_BASE', 'PSTATE_BASE',
+  'PROG_BASE', 'IO_BASE', 'TRACE_BASE', 'PAGE_NEXT_BASE', 'PAGE_STATE_BASE', 'BULK_BASE', 'OBJ_STATE_BASE',
+  'OBJ_CHAN_BASE', 'OBJ_SNAP_BASE', 'SLAB_BASE', 'MEMORY_END',
 ] as const;
 
 function core(options = {}) {
   const o = resolveOptions(options);
   const x = instantiateCore();
+  x.config_kvfree(o.batched ? 1 : 0, o.drainReady ? 1 : 0, o.monitorBacklogRule ? 1 : 0, o.rcuMinCachedObjs,
+    o.rcuDelayPageCacheFillMsec, o.kfreeDrainJiffies, o.bulkMaxEntr);
   const st = x.init(o.nrCpus, o.hz, o.seed, o.maxObjects, o.objSize, o.rcuHeadOffset, o.maxPages, o.pageFailRate,
     o.gpSeqStart, o.trace ? 1 : 0, o.traceCapacity, o.rcuStallJiffies);
   expect(st).toBe(0);
@@ -48,7 +52,29 @@ describe('layout pair assertions', () => {
     expect(g('CPU_STRIDE')).toBeGreaterThanOrEqual(g('CPU_FRAMES') + g('FRAMES_MAX') * g('FRAME_STRIDE'));
   });
 
-  it.each([{}, { nrCpus: 1024, maxObjects: 1 << 20, objSize: 64, maxPages: 4096, trace: false }, { nrCpus: 1, maxObjects: 1, traceCapacity: 1 }])(
+  it('kvfree_rcu and workload sizes agree with src/program.ts, src/shared/codes.ts and docs/model.md §12-§14', () => {
+    const { g } = core();
+    // KHANDLE(cpu, id) = KHANDLE_BASE + cpu * 16 + id is derived from the table index of a kernel
+    // object (LOCKS_MAX/WORKS_MAX + cpu * KOBJ_SLOTS + id): both tables must have the same API size.
+    expect(g('KOBJ_SLOTS')).toBe(16);
+    expect(KHANDLE_BASE).toBe(0x10000);
+    expect(Math.max(...Object.values(KObj).filter((v): v is number => typeof v === 'number'))).toBeLessThan(g('KOBJ_SLOTS'));
+    expect(g('LOCKS_MAX')).toBe(g('WORKS_MAX'));
+    expect(g('PROGRAM_WORDS_MAX')).toBe(PROGRAM_OPS_MAX * 2);
+    expect(g('PROGRAM_BYTES')).toBe(PROGRAM_OPS_MAX * 2 * 4);
+    expect(g('LOOP_DEPTH_MAX')).toBe(LOOP_DEPTH_MAX);
+    expect(g('PROGRAM_SLICE_OPS_MAX')).toBe(1048576); // docs/model.md §14.1
+    // the IO region carries a whole program in, and krcInfo/runInfo out
+    expect(g('IO_CAP')).toBeGreaterThanOrEqual(g('PROGRAM_WORDS_MAX'));
+    expect(g('IO_CAP')).toBeGreaterThanOrEqual(g('KRC_INFO_WORDS'));
+    expect(g('IO_CAP') / 2).toBeGreaterThanOrEqual(g('RUN_INFO_F64'));
+    expect(g('IO_BASE') % 8).toBe(0);
+    expect(g('KRC_STRIDE') % 64).toBe(0);
+    expect(g('KRC_STRIDE')).toBeGreaterThanOrEqual(g('KRC_KRW') + 2 * g('KRW_STRIDE'));
+    expect(g('BULK_HEADER')).toBe(16);
+  });
+
+  it.each([{}, { nrCpus: 1024, maxObjects: 1 << 20, objSize: 64, maxPages: 4096, trace: false }, { nrCpus: 1, maxObjects: 1, traceCapacity: 1 }, { bulkMaxEntr: 1018, maxPages: 3 }])(
     'regions are ordered, 64-byte aligned, sized from the options, inside memory (%o)',
     (options) => {
       const { x, o, g } = core(options);
@@ -59,7 +85,16 @@ describe('layout pair assertions', () => {
       expect(g('IO_BASE') + g('IO_CAP') * 4).toBeLessThanOrEqual(g('TRACE_BASE'));
       expect(g('PAGE_NEXT_BASE') - g('TRACE_BASE')).toBeGreaterThanOrEqual(o.trace ? o.traceCapacity * 24 : 0);
       expect(g('OBJ_SNAP_BASE') - g('OBJ_STATE_BASE')).toBeGreaterThanOrEqual(o.maxObjects);
-      expect(g('MEMORY_END') - g('SLAB_BASE')).toBeGreaterThanOrEqual(o.maxObjects * o.objSize);
+      // the slab also holds the rcu_heads of the 2 krw rcu_works of each CPU
+      expect(g('MEMORY_END') - g('SLAB_BASE')).toBeGreaterThanOrEqual((o.maxObjects + 2 * o.nrCpus) * o.objSize);
+      expect(g('LLIST_BASE') - g('LOCK_BASE')).toBeGreaterThanOrEqual((g('LOCKS_MAX') + o.nrCpus * 16) * g('LOCK_STRIDE'));
+      expect(g('KRC_BASE') - g('WORK_BASE')).toBeGreaterThanOrEqual((g('WORKS_MAX') + o.nrCpus * 16) * g('WORK_STRIDE'));
+      expect(g('PSTATE_BASE') - g('KRC_BASE')).toBeGreaterThanOrEqual(o.nrCpus * g('KRC_STRIDE'));
+      expect(g('PROG_BASE') - g('PSTATE_BASE')).toBeGreaterThanOrEqual(o.nrCpus * g('PROG_STRIDE'));
+      expect(g('IO_BASE') - g('PROG_BASE')).toBeGreaterThanOrEqual(o.nrCpus * g('PROGRAM_BYTES'));
+      expect(g('BULK_STRIDE')).toBeGreaterThanOrEqual(g('BULK_HEADER') + o.bulkMaxEntr * 4);
+      expect(g('OBJ_STATE_BASE') - g('BULK_BASE')).toBeGreaterThanOrEqual(o.maxPages * g('BULK_STRIDE'));
+      expect(g('OBJ_SNAP_BASE') - g('OBJ_CHAN_BASE')).toBeGreaterThanOrEqual(Math.ceil(o.maxObjects / 8));
       expect(x.memory.buffer.byteLength).toBeGreaterThanOrEqual(g('MEMORY_END'));
     },
   );

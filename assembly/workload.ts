@@ -1,0 +1,422 @@
+// Workload programs and run() (docs/model.md §14): per-CPU programs of [opcode, arg] words
+// (encoded once by src/program.ts, validated there), executed here without crossing the Wasm
+// boundary per op. Each CPU runs a slice per jiffy at its own clock; then the machine ticks and
+// blocked/sleeping programs are woken.
+// Kernel counterpart: the rcuscale kfree test threads (kernel/rcu/rcuscale.c kfree_scale_thread)
+// and the scheduler that runs them between ticks.
+// Contexts: ops run in the CPU's current context (a program's CPU is normally at its task level);
+// each op is checked like its command (CpuIdle, then the command's rules), so a failing op stops
+// run() with that command's RcuError and marks its program done.
+//
+// Program states:
+//   NONE ──loadProgram──► RUNNING ──kvfree_rcu inline fallback──► BLOCKED ──GP done (wake)──► RUNNING
+//                          │  ▲ ──sleep n──► SLEEPING ──jiffies >= wake──────────────────────┘
+//                          └──┴─ past the last op / kmalloc fails / an op fails ──► DONE
+// Per op the interpreter touches only its own locals (pc, obj, clock) and the op's kernel path;
+// opcodes and args are trusted (loadProgram's encoder validated them).
+import { Ctx, Ev, Op, Stat, Status } from '../src/shared/codes';
+import { jiffies, now, set_now, time_after } from './clock';
+import {
+  batched, cost_cond_resched, cost_kfree, cost_kfree_rcu, cost_kmalloc, cost_page_alloc,
+  cost_rcu_read, IO_CAP, max_objects, max_pages, NIL, nr_cpus, obj_size, PROGRAM_WORDS_MAX,
+  tick_ns, U31_MAX,
+} from './config';
+import { cpu_ctx, cpu_done, irq_point, quiescent_here, top_frame } from './cpu';
+import { fail_invariant, Reason } from './failure';
+import { bad_arg, set_result } from './io';
+import { kv_page_allocated, KV_INLINE, kvfree_call_rcu } from './krc';
+import {
+  cpu_at, io_ptr, loop_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, obj_state_ptr, Prog, prog_at,
+  PROG_BLOCKED, PROG_DONE, PROG_RUNNING, PROG_SLEEPING, prog_words_ptr,
+} from './layout';
+import { pages_in_use } from './page';
+import { prng_next } from './prng';
+import { call_rcu, gp_seq, poll_state_synchronize_rcu, rcu_qs, start_poll_synchronize_rcu } from './rcu';
+import { kfree_allocated, kfree_internal, objs_in_use, slab_alloc } from './slab';
+import { stat_inc } from './stats';
+import { do_tick } from './tick';
+import { emit } from './trace';
+import { run_worklist } from './workqueue';
+
+/** docs/model.md §14.1: ops per slice before the Invariant failure. */
+export const PROGRAM_SLICE_OPS_MAX: u32 = 1 << 20;
+
+/** Programs loaded and not done (running, blocked or sleeping). */
+let not_done: u32 = 0;
+// the loaded set's measurements (runInfo)
+let started = false;
+let start_ns: u64 = 0;
+let end_ns: u64 = 0;
+let start_gp: u32 = 0;
+let end_gp: u32 = 0;
+let mem_begin: f64 = 0;
+let mem_during: f64 = 0;
+
+// The failing op of the last run() that returned a typed error (the binding names the command).
+export let run_err_cpu: u32 = 0;
+/** Op of the command that failed (kfree_rcu_mix reports the form drawn: KfreeRcu or KvfreeRcu). */
+export let run_err_op: u32 = 0;
+export let run_err_obj: u32 = 0;
+
+// -- loadProgram ----------------------------------------------------------------------------------
+/**
+ * loadProgram(cpu): the binding has checked the CPU, encoded and validated the ops
+ * (src/program.ts) and copied the nwords words into the IO region.
+ */
+export function cmd_load_program(cpu: u32, nwords: u32): Status {
+  if (cpu >= nr_cpus) return Status.BadCpu;
+  if (nwords > PROGRAM_WORDS_MAX || nwords > IO_CAP || (nwords & 1)) return bad_arg(Status.BadArgument, 1);
+  const p = prog_at(cpu);
+  if (!quiescent_here(cpu) || p.state == PROG_RUNNING || p.state == PROG_BLOCKED || p.state == PROG_SLEEPING) {
+    return Status.BadContext;
+  }
+  if (not_done == 0) { // a new loaded set
+    started = false;
+    start_ns = 0;
+    end_ns = 0;
+    start_gp = 0;
+    end_gp = 0;
+    mem_begin = 0;
+    mem_during = 0;
+  }
+  memory.copy(prog_words_ptr(cpu), io_ptr(0), nwords << 2);
+  p.state = PROG_RUNNING;
+  p.pc = 0;
+  p.len = nwords;
+  p.obj = NIL;
+  p.clock = 0;
+  p.depth = 0;
+  p.wait = 0;
+  p.wait_obj = NIL;
+  not_done++;
+  const c = cpu_at(cpu);
+  if (c.idle) {
+    c.idle = 0;
+    emit(cpu, Ev.IdleExit, 0, 0, 0);
+  }
+  return cpu_done(cpu);
+}
+
+// -- run ------------------------------------------------------------------------------------------
+/** run(maxJiffies): result() = 1 when every program is done. */
+export function cmd_run(max_jiffies: u32): Status {
+  if (max_jiffies > U31_MAX) return bad_arg(Status.BadArgument, 0);
+  let slices: u32 = 0;
+  const n = nr_cpus;
+  while (not_done > 0) {
+    if (slices == max_jiffies) {
+      set_result(0);
+      return Status.Ok;
+    }
+    const B = now + tick_ns; // (jiffies + 1) * TICK_NS
+    for (let cpu: u32 = 0; cpu < n; cpu++) {
+      const st = run_slice(cpu, B);
+      if (st) return st;
+    }
+    do_tick();
+    wake_blocked_and_sleeping();
+    slices++;
+  }
+  set_result(1);
+  return Status.Ok;
+}
+
+/** Ends a program: ProgramEnd(code), done, endNs/endGpSeq, idle if quiescent here. */
+function program_end(cpu: u32, p: Prog, clock: u64, code: u32): void {
+  emit(cpu, Ev.ProgramEnd, code, 0, 0);
+  if (code) stat_inc(cpu, Stat.allocFail);
+  p.state = PROG_DONE;
+  if (clock > end_ns) end_ns = clock;
+  if (--not_done == 0) end_gp = gp_seq;
+  const c = cpu_at(cpu);
+  if (!c.idle && quiescent_here(cpu)) {
+    c.idle = 1;
+    emit(cpu, Ev.IdleEnter, 0, 0, 0);
+    rcu_qs(cpu);
+  }
+}
+
+/** A failing op: no effect, no cost; the program is done without any event. */
+function op_fail(cpu: u32, p: Prog, op: u32, obj: u32, st: Status): Status {
+  run_err_cpu = cpu;
+  run_err_op = op;
+  run_err_obj = obj;
+  p.state = PROG_DONE;
+  not_done--;
+  return st;
+}
+
+/** The object rule of an op on `obj` (like kfreeRcu/kvfreeRcu): allocated or the error. */
+@inline function obj_allocated(obj: u32, free_status: Status): Status {
+  const s = load<u8>(obj_state_ptr(obj));
+  if (s == OBJ_ALLOCATED) return Status.Ok;
+  return s == OBJ_FREE ? free_status : Status.AlreadyQueued;
+}
+
+/** kvfree_rcu headless from a program: returns the cost; may block the program. */
+function op_kvfree_rcu(cpu: u32, p: Prog, obj: u32): u64 {
+  const r = kvfree_call_rcu(cpu, obj, true);
+  const cost = kv_page_allocated ? cost_kfree_rcu + cost_page_alloc : cost_kfree_rcu;
+  if (r == KV_INLINE) { // synchronize_rcu(): the program blocks instead of ticking here
+    const s = start_poll_synchronize_rcu();
+    emit(cpu, Ev.SyncBegin, s, 0, 0);
+    cpu_at(cpu).blocked++;
+    rcu_qs(cpu);
+    p.state = PROG_BLOCKED;
+    p.wait = s;
+    p.wait_obj = obj;
+  }
+  return cost;
+}
+
+/** rcuscale's si_mem_available() filter. */
+function mem_sample(cpu: u32, p: Prog, period: u32): void {
+  const total = <f64>max_objects * <f64>obj_size + <f64>max_pages * 4096.0;
+  const avail = total - (<f64>objs_in_use * <f64>obj_size + <f64>pages_in_use * 4096.0);
+  if (mem_during == 0) {
+    mem_begin = avail;
+    mem_during = avail;
+  } else if (period > 0) {
+    const index = p.depth > 0 ? load<u32>(loop_ptr(cpu, p.depth - 1), 8) : 0;
+    if (index % period == 0) mem_during = Math.floor((mem_during + avail) / 2);
+  }
+}
+
+/** One CPU's slice of the jiffy ending at B (ns). */
+function run_slice(cpu: u32, B: u64): Status {
+  const p = prog_at(cpu);
+  if (p.state != PROG_RUNNING) return Status.Ok;
+  const base = now;
+  const c = cpu_at(cpu);
+  const words = prog_words_ptr(cpu);
+  const len = p.len;
+  let pc = p.pc;
+  let obj = p.obj;
+  let clock = p.clock > base ? p.clock : base;
+  let ops: u32 = 0;
+  let st = Status.Ok;
+  while (clock < B) {
+    set_now(clock);
+    if (pc >= len) {
+      program_end(cpu, p, clock, 0);
+      irq_point(cpu);
+      break;
+    }
+    if (ops == PROGRAM_SLICE_OPS_MAX) fail_invariant(cpu, Reason.ProgramOps);
+    ops++;
+    if (!started) {
+      started = true;
+      start_ns = clock;
+      start_gp = gp_seq;
+    }
+    const w = words + (pc << 2);
+    let op = load<u32>(w);
+    const arg = load<u32>(w, 4);
+    pc += 2;
+    let cost: u64 = 0;
+    // Checked ops test CpuIdle first (an interactive setIdle between runs); loop, end, mem_sample
+    // and ops on a missing obj are never checked.
+    switch (op) {
+      case Op.Kmalloc:
+      case Op.Vmalloc: {
+        if (c.idle) { st = Status.CpuIdle; break; }
+        const o = slab_alloc(cpu, op - <u32>Op.Kmalloc);
+        if (o == NIL) { // rcuscale's -ENOMEM: the program ends, nothing charged
+          program_end(cpu, p, clock, 1);
+          break;
+        }
+        obj = o;
+        cost = cost_kmalloc;
+        break;
+      }
+      case Op.KfreeRcu: {
+        if (obj == NIL) break;
+        if (c.idle) { st = Status.CpuIdle; break; }
+        if (!batched) {
+          const ctx = cpu_ctx(cpu);
+          if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+        }
+        st = obj_allocated(obj, Status.NotAllocated);
+        if (st) break;
+        kvfree_call_rcu(cpu, obj, false);
+        obj = NIL;
+        cost = cost_kfree_rcu;
+        break;
+      }
+      case Op.KvfreeRcu: {
+        if (obj == NIL) break;
+        if (c.idle) { st = Status.CpuIdle; break; }
+        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+        st = obj_allocated(obj, Status.NotAllocated);
+        if (st) break;
+        cost = op_kvfree_rcu(cpu, p, obj);
+        obj = NIL;
+        break;
+      }
+      case Op.KfreeRcuMix: {
+        if (obj == NIL) break;
+        const headless = (prng_next() & 0x800) != 0; // drawn before any check
+        if (c.idle) {
+          op = headless ? <u32>Op.KvfreeRcu : <u32>Op.KfreeRcu;
+          st = Status.CpuIdle;
+          break;
+        }
+        if (headless) {
+          op = <u32>Op.KvfreeRcu;
+          if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+          st = obj_allocated(obj, Status.NotAllocated);
+          if (st) break;
+          cost = op_kvfree_rcu(cpu, p, obj);
+        } else {
+          op = <u32>Op.KfreeRcu;
+          if (!batched) {
+            const ctx = cpu_ctx(cpu);
+            if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+          }
+          st = obj_allocated(obj, Status.NotAllocated);
+          if (st) break;
+          kvfree_call_rcu(cpu, obj, false);
+          cost = cost_kfree_rcu;
+        }
+        obj = NIL;
+        break;
+      }
+      case Op.CallRcu: {
+        if (obj == NIL) break;
+        if (c.idle) { st = Status.CpuIdle; break; }
+        const ctx = cpu_ctx(cpu);
+        if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+        const s = load<u8>(obj_state_ptr(obj));
+        if (s == OBJ_FREE) { st = Status.NotAllocated; break; }
+        if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) { st = Status.AlreadyQueued; break; }
+        call_rcu(cpu, obj);
+        obj = NIL;
+        cost = cost_kfree_rcu;
+        break;
+      }
+      case Op.Kfree: {
+        if (obj == NIL) break;
+        if (c.idle) { st = Status.CpuIdle; break; }
+        st = obj_allocated(obj, Status.DoubleFree);
+        if (st) break;
+        kfree_allocated(cpu, obj);
+        obj = NIL;
+        cost = cost_kfree;
+        break;
+      }
+      case Op.RcuReadLock: {
+        if (c.idle) { st = Status.CpuIdle; break; }
+        const n = c.rcu_nesting + 1;
+        c.rcu_nesting = n;
+        emit(cpu, Ev.RcuReadLock, n, 0, 0);
+        cost = cost_rcu_read;
+        break;
+      }
+      case Op.RcuReadUnlock: {
+        if (c.idle) { st = Status.CpuIdle; break; }
+        if (c.rcu_nesting == top_frame(cpu).rcu_nesting) { st = Status.Unbalanced; break; }
+        const n = c.rcu_nesting - 1;
+        c.rcu_nesting = n;
+        emit(cpu, Ev.RcuReadUnlock, n, 0, 0);
+        cost = cost_rcu_read;
+        break;
+      }
+      case Op.CondResched: {
+        if (c.idle) { st = Status.CpuIdle; break; }
+        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+        emit(cpu, Ev.CondResched, 0, 0, 0);
+        rcu_qs(cpu);
+        run_worklist(cpu);
+        cost = cost_cond_resched;
+        break;
+      }
+      case Op.Sleep: {
+        if (c.idle) { st = Status.CpuIdle; break; }
+        if (!quiescent_here(cpu)) { st = Status.NotIdle; break; }
+        c.idle = 1;
+        emit(cpu, Ev.IdleEnter, 0, 0, 0);
+        rcu_qs(cpu);
+        p.wait = jiffies + arg;
+        p.state = PROG_SLEEPING;
+        break;
+      }
+      case Op.Loop: {
+        const lp = loop_ptr(cpu, p.depth++);
+        store<u32>(lp, pc, 0); // start: the op after `loop`
+        store<u32>(lp, arg, 4); // remaining
+        store<u32>(lp, 0, 8); // iteration index
+        break;
+      }
+      case Op.End: {
+        const lp = loop_ptr(cpu, p.depth - 1);
+        store<u32>(lp, load<u32>(lp, 8) + 1, 8);
+        const left = load<u32>(lp, 4) - 1;
+        store<u32>(lp, left, 4);
+        if (left > 0) pc = load<u32>(lp, 0);
+        else p.depth--;
+        break;
+      }
+      case Op.MemSample: {
+        mem_sample(cpu, p, arg);
+        break;
+      }
+      default:
+        unreachable();
+    }
+    if (st) {
+      st = op_fail(cpu, p, op, obj, st);
+      pc -= 2;
+      break;
+    }
+    clock += cost;
+    irq_point(cpu);
+    if (p.state != PROG_RUNNING) break;
+  }
+  p.pc = pc;
+  p.obj = obj;
+  p.clock = clock;
+  set_now(base);
+  return st;
+}
+
+/** After each run() tick, CPUs in order: wake programs whose GP is done or whose sleep is over. */
+function wake_blocked_and_sleeping(): void {
+  const n = nr_cpus;
+  for (let cpu: u32 = 0; cpu < n; cpu++) {
+    const p = prog_at(cpu);
+    if (p.state == PROG_BLOCKED) {
+      if (!poll_state_synchronize_rcu(p.wait)) continue;
+      const c = cpu_at(cpu);
+      c.blocked--;
+      emit(cpu, Ev.SyncEnd, gp_seq, 0, 0);
+      stat_inc(cpu, Stat.synchronizeRcu);
+      kfree_internal(cpu, p.wait_obj);
+      p.wait_obj = NIL;
+      p.state = PROG_RUNNING;
+    } else if (p.state == PROG_SLEEPING) {
+      if (time_after(p.wait, jiffies)) continue;
+      const c = cpu_at(cpu);
+      if (c.idle) {
+        c.idle = 0;
+        emit(cpu, Ev.IdleExit, 0, 0, 0);
+      }
+      p.state = PROG_RUNNING;
+    }
+  }
+}
+
+// -- runInfo ----------------------------------------------------------------------------------------
+export const RUN_INFO_F64: u32 = 7;
+
+/** runInfo(): f64 at the IO region: startNs, endNs, startGpSeq, endGpSeq, memBegin, memDuring, programs not done. */
+export function run_info(): Status {
+  const p = io_ptr(0);
+  store<f64>(p, <f64>start_ns, 0);
+  store<f64>(p, <f64>end_ns, 8);
+  store<f64>(p, <f64>start_gp, 16);
+  store<f64>(p, <f64>end_gp, 24);
+  store<f64>(p, mem_begin, 32);
+  store<f64>(p, mem_during, 40);
+  store<f64>(p, <f64>not_done, 48);
+  return Status.Ok;
+}
