@@ -40,7 +40,7 @@ import { __schedule_delayed_monitor_work, kfree_rcu_monitor } from './monitor';
 import { alloc_page_ev, free_page, pages_in_use } from './page';
 import { fill_page_cache_func, krc_page_cache_init, run_page_cache_worker } from './page_cache';
 import { call_rcu, get_state_synchronize_rcu, poll_state_synchronize_rcu, synchronize_rcu } from './rcu';
-import { kfree_internal, kfree_records, obj_channel, obj_check, objs_in_use } from './slab';
+import { kfree_internal, kfree_list, kfree_records, obj_channel, obj_check, objs_in_use } from './slab';
 import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
 import { dwork_init } from './workqueue';
@@ -266,13 +266,7 @@ function put_cached_bnode(cpu: u32, krc: u32, page: u32): void {
 
 /** kvfree_rcu_list(): free each object of a head list, in list order. */
 export function kvfree_rcu_list(cpu: u32, head: u32): u32 {
-  let n: u32 = 0;
-  while (head != NIL) {
-    const next = rcu_head_of(head).next;
-    kfree_internal(cpu, head);
-    n++;
-    head = next;
-  }
+  const n = kfree_list(cpu, head);
   if (n) stat_add(cpu, Stat.listFreed, n);
   return n;
 }

@@ -26,9 +26,17 @@ import { emit } from './trace';
 import { mod_delayed_work, queue_delayed_work } from './workqueue';
 
 
-/** __schedule_delayed_monitor_work(): with krc.lock held. Never postpones. */
-export function __schedule_delayed_monitor_work(cpu: u32, krc: u32): void {
+/**
+ * __schedule_delayed_monitor_work(): with krc.lock held. Never postpones. Inlined fast path: the
+ * monitor is pending and the new delay would not shorten it (every call but the first few).
+ */
+@inline export function __schedule_delayed_monitor_work(cpu: u32, krc: u32): void {
   const delay: u32 = monitor_backlog_rule && krc_count(krc) >= bulk_max_entr ? 1 : kfree_drain_jiffies;
+  const d = dwork_at(kwork_idx(krc, <u32>KObj.MonitorWork));
+  if (!d.pending || (d.armed && <i32>delay < <i32>(d.expires - jiffies))) schedule_monitor_slow(cpu, krc, delay);
+}
+
+function schedule_monitor_slow(cpu: u32, krc: u32, delay: u32): void {
   const w = kwork_idx(krc, <u32>KObj.MonitorWork);
   const d = dwork_at(w);
   if (d.pending) {

@@ -73,6 +73,34 @@ export function kfree_records(cpu: u32, records: usize, n: u32): void {
 }
 
 /**
+ * The internal free of every object of a list threaded through rcu_head.next (krc head lists), in
+ * list order; returns how many. Same per-object rules as kfree_internal, counters added once.
+ */
+export function kfree_list(cpu: u32, obj: u32): u32 {
+  let premature: u32 = 0;
+  let n: u32 = 0;
+  let head = free_head;
+  while (obj != NIL) {
+    const h = rcu_head_of(obj);
+    const next = h.next;
+    const sp = obj_snap_ptr(obj);
+    if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(sp))) premature++;
+    store<u8>(obj_state_ptr(obj), OBJ_FREE);
+    store<u32>(sp, 0);
+    h.next = head;
+    head = obj;
+    emit(cpu, Ev.Kfree, obj, 0, 0);
+    n++;
+    obj = next;
+  }
+  free_head = head;
+  objs_in_use -= n;
+  if (premature) stat_add(cpu, Stat.prematureFree, premature);
+  stat_add(cpu, Stat.kfree, n);
+  return n;
+}
+
+/**
  * kmalloc()/vmalloc() from the slab (LIFO free list, then bump). Emits Kmalloc, counts kmalloc.
  * `vm` = 1 marks the object as a vmalloc one (channel 1 of kvfree_rcu). NIL when exhausted.
  */
