@@ -1,29 +1,19 @@
-// Command-line front end. Argument parsing by commander; all simulation goes through the library.
+// Command-line front end. Argument parsing by commander, progress by cli-progress; all simulation
+// goes through the library.
+import { readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { runSubstrateDemo } from './demo.js';
 import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
+import { formatResult } from './report.js';
+import { resolveScenario, runScenario, type ScenarioResult } from './scenario.js';
+import { BUILTIN_SCENARIOS } from './scenarios/index.js';
 
 const program = new Command();
 program.name('kfree-rcu-sim').description('Deterministic simulator of kvfree_rcu() and kfree_rcu_nolock()');
 
-program
-  .command('demo', { isDefault: true })
-  .description('the substrate demonstration: an NMI defers frees through llist + irq_work; a spinning NMI deadlocks')
-  .addOption(new Option('--impl <impl>', 'machine implementation').choices(['wasm', 'ts']).default('wasm'))
-  .option('--seed <n>', 'PRNG seed', (v) => parseSeed(v), 1)
-  .option('--json', 'machine-readable output')
-  .action((opts: { impl: 'wasm' | 'ts'; seed: number; json?: boolean }) => {
-    const r = runSubstrateDemo(opts.impl, opts.seed);
-    const other = runSubstrateDemo(opts.impl === 'wasm' ? 'ts' : 'wasm', opts.seed);
-    const agree = r.digest === other.digest;
-    if (opts.json) {
-      console.log(JSON.stringify({ ...r, crossCheck: { impl: other.impl, digest: other.digest, agree } }, null, 2));
-    } else {
-      printDemo(r, other.impl, agree);
-    }
-    if (!agree) process.exitCode = 1;
-  });
+const implOption = () => new Option('--impl <impl>', 'machine implementation').choices(['wasm', 'ts']).default('wasm');
 
 function parseSeed(v: string): number {
   const n = Number(v);
@@ -32,6 +22,98 @@ function parseSeed(v: string): number {
   }
   return n;
 }
+
+/** `--set key=value`: a machine option override (value parsed as JSON when possible). */
+function parseSet(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
+  const i = v.indexOf('=');
+  if (i <= 0) throw new RcuError('BadArgument', `Invalid option --set: ${JSON.stringify(v)} (expected key=value)`);
+  const raw = v.slice(i + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a bare string
+  }
+  return { ...prev, [v.slice(0, i)]: value };
+}
+
+function loadScenario(name: string, set: Record<string, unknown>, seed?: number): unknown {
+  let doc: Record<string, unknown>;
+  if (BUILTIN_SCENARIOS[name]) doc = structuredClone(BUILTIN_SCENARIOS[name]) as unknown as Record<string, unknown>;
+  else if (name.endsWith('.json')) doc = JSON.parse(readFileSync(name, 'utf8'));
+  else throw new RcuError('BadArgument', `Unknown scenario ${JSON.stringify(name)} (expected one of ${Object.keys(BUILTIN_SCENARIOS).join(', ')} or a .json file)`);
+  const options = { ...(doc.options as object), ...set, ...(seed === undefined ? {} : { seed }) };
+  return { ...doc, options };
+}
+
+function runWithProgress(scenario: unknown, impl: 'wasm' | 'ts'): ScenarioResult {
+  const s = resolveScenario(scenario);
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({ format: ` ${s.name} [{bar}] {value}/{total} jiffies`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(Math.max(1, s.expectedJiffies), 0);
+  const r = runScenario(s, {
+    impl,
+    chunkJiffies: 100,
+    onProgress: (p) => bar?.update(Math.min(p.jiffies, Math.max(1, s.expectedJiffies))),
+  });
+  bar?.stop();
+  return r;
+}
+
+program
+  .command('demo', { isDefault: true })
+  .description('the substrate demonstration: an NMI defers frees through llist + irq_work; a spinning NMI deadlocks')
+  .addOption(implOption())
+  .option('--seed <n>', 'PRNG seed', parseSeed, 1)
+  .option('--json', 'machine-readable output')
+  .action((opts: { impl: 'wasm' | 'ts'; seed: number; json?: boolean }) => {
+    const r = runSubstrateDemo(opts.impl, opts.seed);
+    const other = runSubstrateDemo(opts.impl === 'wasm' ? 'ts' : 'wasm', opts.seed);
+    const agree = r.digest === other.digest;
+    if (opts.json) console.log(JSON.stringify({ ...r, crossCheck: { impl: other.impl, digest: other.digest, agree } }, null, 2));
+    else printDemo(r, other.impl, agree);
+    if (!agree) process.exitCode = 1;
+  });
+
+program
+  .command('list')
+  .description('list the built-in scenarios')
+  .action(() => {
+    for (const s of Object.values(BUILTIN_SCENARIOS)) console.log(`${s.name}\n  ${s.description}\n`);
+  });
+
+program
+  .command('run')
+  .description('run a scenario (built-in name or a .json file) and print its report')
+  .argument('[scenario]', 'scenario name or .json file', 'rcuscale-kfree')
+  .addOption(implOption())
+  .option('--seed <n>', 'PRNG seed (overrides the scenario)', parseSeed)
+  .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
+  .option('--json', 'machine-readable output')
+  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; json?: boolean }) => {
+    const r = runWithProgress(loadScenario(name, opts.set, opts.seed), opts.impl);
+    console.log(opts.json ? JSON.stringify(r, null, 2) : formatResult(r));
+    if (!r.completed || r.leftAfterBarrier > 0 || r.stats.total.prematureFree > 0) process.exitCode = 1;
+  });
+
+program
+  .command('compare')
+  .description('run a scenario on both machines and check they agree (digest and stats), with wall-clock time')
+  .argument('[scenario]', 'scenario name or .json file', 'rcuscale-kfree')
+  .option('--seed <n>', 'PRNG seed (overrides the scenario)', parseSeed)
+  .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
+  .action((name: string, opts: { seed?: number; set: Record<string, unknown> }) => {
+    const doc = loadScenario(name, opts.set, opts.seed);
+    const rows = (['wasm', 'ts'] as const).map((impl) => {
+      const t0 = performance.now();
+      const r = runWithProgress(doc, impl);
+      return { r, ms: performance.now() - t0 };
+    });
+    for (const { r, ms } of rows) console.log(`${r.impl.padEnd(4)}  ${ms.toFixed(0).padStart(7)} ms  digest ${r.digest.toString(16)}  ${r.summary ?? ''}`);
+    const agree = JSON.stringify(rows[0].r.stats) === JSON.stringify(rows[1].r.stats) && rows[0].r.digest === rows[1].r.digest;
+    console.log(agree ? 'machines agree' : 'MACHINES DISAGREE');
+    if (!agree) process.exitCode = 1;
+  });
 
 function printDemo(r: ReturnType<typeof runSubstrateDemo>, otherImpl: string, agree: boolean): void {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 // The substrate demonstration that `npm start` runs until the kvfree_rcu scenarios exist: the
 // deferred-free pattern that kfree_rcu_nolock() is built on, told in kernel terms, and the deadlock
 // that a spinning lock in NMI context would cause. Pure use of the public API.
-import { createMachine, type Impl } from './index.js';
+import { createMachine, type Impl } from './create.js';
 import type { Failure, RcuMachine, Stats, TraceEvent } from './types.js';
 
 export interface DemoResult {

@@ -1,6 +1,6 @@
 // Workload programs: validation and encoding into the [opcode, arg] u32 words both machines execute
 // (docs/model.md §14). This is the one encoder; neither machine parses ProgramOp objects itself.
-import { RcuError, formatValue } from './errors.js';
+import { RcuOptionError, formatValue } from './errors.js';
 import { Op } from './shared/codes.js';
 import type { ProgramOp } from './types.js';
 
@@ -23,8 +23,9 @@ const SIMPLE: Record<string, Op> = {
 
 export const PROGRAM_OP_NAMES = [...Object.keys(SIMPLE), 'sleep', 'mem_sample', 'loop'];
 
+/** Errors name the op's path, e.g. `Invalid option ops[2].body[0].op: "kmallocc" (expected one of …)`. */
 function bad(path: string, value: unknown, expected: string): never {
-  throw new RcuError('BadArgument', `Invalid program op at ${path}: ${formatValue(value)} (expected ${expected})`);
+  throw new RcuOptionError(path, value, expected);
 }
 
 function count(path: string, v: unknown, min: number): number {

@@ -3,7 +3,7 @@
 // value and what was expected — then executed entirely inside the machine in chunks of jiffies, so
 // a caller can show progress. Built-in scenarios live in src/scenarios/.
 import { RcuOptionError } from './errors.js';
-import { createMachine, type Impl } from './index.js';
+import { createMachine, type Impl } from './create.js';
 import { resolveOptions } from './options.js';
 import { encodeProgram } from './program.js';
 import { rcuSeqDiff } from './rcuscale.js';
@@ -44,8 +44,7 @@ export interface ResolvedScenario {
   name: string;
   description: string;
   options: ResolvedOptions;
-  programs: Map<number, Uint32Array>;
-  /** The programs as ops, per CPU (for display). */
+  /** The validated program of each CPU that runs one. */
   ops: Map<number, ProgramOp[]>;
   rcuscale: Required<Omit<RcuscaleParams, 'kind'>> | null;
   maxJiffies: number;
@@ -151,6 +150,7 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
       const path = `workload.programs[${i}]`;
       if (!isObject(entry)) fail(path, entry, 'an object { cpus, ops }');
       onlyKeys(path, entry, ['cpus', 'ops']);
+      encodeProgram(entry.ops, `scenario.${path}.ops`); // validates; throws with the op's path
       const cpus = entry.cpus === 'all' ? Array.from({ length: options.nrCpus }, (_, c) => c) : entry.cpus;
       if (!Array.isArray(cpus) || cpus.length === 0) fail(`${path}.cpus`, entry.cpus, '"all" or a non-empty array of CPU numbers');
       for (const c of cpus) {
@@ -160,21 +160,12 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
       }
     });
   }
-  const programs = new Map<number, Uint32Array>();
-  for (const [cpu, list] of ops) {
-    try {
-      programs.set(cpu, encodeProgram(list, `scenario.workload ops of cpu ${cpu}`));
-    } catch (e) {
-      throw new RcuOptionError(`scenario.workload`, list, (e as Error).message);
-    }
-  }
   const pairNs = options.costKmallocNs + options.costKfreeRcuNs;
   const expectedNs = rcuscale ? rcuscale.kfree_loops * (rcuscale.kfree_alloc_num * pairNs + options.costCondReschedNs) : 0;
   return {
     name: doc.name,
     description: typeof doc.description === 'string' ? doc.description : '',
     options,
-    programs,
     ops,
     rcuscale,
     maxJiffies: int('maxJiffies', doc.maxJiffies, 1, 1e9, 600_000),
@@ -216,10 +207,7 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
   const impl = run.impl ?? 'wasm';
   const m = createMachine(s.options, { impl });
   run.onMachine?.(m);
-  for (const [cpu, words] of [...s.ops.keys()].sort((a, b) => a - b).map((c) => [c, s.ops.get(c)!] as const)) {
-    void words;
-    m.loadProgram(cpu, s.ops.get(cpu)!);
-  }
+  for (const cpu of [...s.ops.keys()].sort((a, b) => a - b)) m.loadProgram(cpu, s.ops.get(cpu)!);
   const chunk = run.chunkJiffies ?? 1000;
   let done = false;
   let ran = 0;
@@ -252,5 +240,5 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
 }
 
 function isResolved(s: unknown): s is ResolvedScenario {
-  return isObject(s) && s.programs instanceof Map;
+  return isObject(s) && s.ops instanceof Map;
 }

@@ -5,9 +5,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMachine, RcuError, RcuMachineFailure } from '../src/index.js';
-import type { RcuMachine } from '../src/types.js';
+import type { MachineOptions, ProgramOp, RcuMachine } from '../src/types.js';
 
 type Cmd = [string, ...number[]];
+
+/** Small programs for loadProgram (docs/model.md §14), indexed by the command's argument. */
+const PROGRAMS: ProgramOp[][] = [
+  [{ op: 'loop', n: 3, body: [{ op: 'kmalloc' }, { op: 'kfree_rcu' }] }],
+  [{ op: 'loop', n: 2, body: [{ op: 'vmalloc' }, { op: 'kvfree_rcu' }, { op: 'cond_resched' }] }],
+  [{ op: 'kmalloc' }, { op: 'rcu_read_lock' }, { op: 'sleep', jiffies: 2 }, { op: 'rcu_read_unlock' }, { op: 'kfree_rcu_mix' }],
+  [{ op: 'loop', n: 2, body: [{ op: 'mem_sample', period: 1 }, { op: 'kmalloc' }, { op: 'call_rcu' }, { op: 'kmalloc' }, { op: 'kfree' }] }],
+  [{ op: 'loop', n: 50000, body: [{ op: 'kmalloc' }, { op: 'kfree_rcu' }] }],
+];
 
 const CTXS = ['softirq', 'hardirq', 'nmi', 'probe'] as const;
 
@@ -47,7 +56,7 @@ function cmdArb(nrCpus: number): fc.Arbitrary<Cmd> {
     { weight: 2, arbitrary: c2('kfree', obj) },
     { weight: 1, arbitrary: c1('allocPage') },
     { weight: 1, arbitrary: c2('freePage', small) },
-    { weight: 1, arbitrary: small.map((n): Cmd => ['failNextPageAllocs', n]) },
+    { weight: 2, arbitrary: small.map((n): Cmd => ['failNextPageAllocs', n]) },
     { weight: 3, arbitrary: c2('spinLock', fc.integer({ min: 0, max: 2 })) },
     { weight: 3, arbitrary: c2('spinTrylock', fc.integer({ min: 0, max: 2 })) },
     { weight: 3, arbitrary: c2('spinUnlock', fc.integer({ min: 0, max: 2 })) },
@@ -61,8 +70,19 @@ function cmdArb(nrCpus: number): fc.Arbitrary<Cmd> {
     { weight: 2, arbitrary: c1('startPollSynchronizeRcu') },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 12 }).map((d): Cmd => ['pollState', d]) },
     { weight: 4, arbitrary: c2('callRcu', obj) },
-    { weight: 1, arbitrary: c1('synchronizeRcu') },
+    { weight: 2, arbitrary: c1('synchronizeRcu') },
     { weight: 1, arbitrary: fc.constant<Cmd>(['random']) },
+    // kvfree_rcu (docs/model.md §12-§14)
+    { weight: 5, arbitrary: c2('kfreeRcu', obj) },
+    { weight: 6, arbitrary: c1('kmallocKfreeRcu') },
+    { weight: 3, arbitrary: c1('kmallocKvfreeRcu') },
+    { weight: 1, arbitrary: c2('nmiSpinLock', fc.integer({ min: 0, max: 1 })) },
+    { weight: 2, arbitrary: c2('kvfreeRcu', obj) },
+    { weight: 2, arbitrary: c1('vmalloc') },
+    { weight: 1, arbitrary: c1('kvfreeRcuBarrier') },
+    { weight: 1, arbitrary: c2('shrink', fc.integer({ min: 0, max: 8 })) },
+    { weight: 2, arbitrary: c2('loadProgram', fc.integer({ min: 0, max: PROGRAMS.length - 1 })) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }).map((n): Cmd => ['run', n]) },
   );
 }
 
@@ -82,6 +102,11 @@ function apply(m: RcuMachine, h: ReturnType<typeof setup>, cmd: Cmd): unknown {
     case 'pollState': return m.pollStateSynchronizeRcu(((m.gpSeq() + a - 6) & ~3) >>> 0);
     case 'failNextPageAllocs': return m.failNextPageAllocs(a);
     case 'random': return m.random();
+    case 'loadProgram': return m.loadProgram(a, PROGRAMS[b]);
+    case 'run': return m.run(a);
+    case 'kmallocKfreeRcu': return m.kfreeRcu(a, m.kmalloc(a));
+    case 'kmallocKvfreeRcu': return m.kvfreeRcu(a, m.kmalloc(a));
+    case 'nmiSpinLock': m.enter(a, 'nmi'); return m.spinLock(a, h.locks[b]);
     default: return (m as unknown as Record<string, (...x: number[]) => unknown>)[name](a, b);
   }
 }
@@ -103,6 +128,9 @@ function snapshot(m: RcuMachine, nrCpus: number) {
     now: m.now(),
     gpSeq: m.gpSeq(),
     cpus: Array.from({ length: nrCpus }, (_, c) => m.cpuInfo(c)),
+    krc: Array.from({ length: nrCpus }, (_, c) => m.krcInfo(c)),
+    memory: m.memoryInfo(),
+    run: m.runInfo(),
     objs: Array.from({ length: 10 }, (_, o) => { try { return m.objInfo(o); } catch (e) { return (e as RcuError).code; } }),
     stats: m.stats(),
     trace: m.trace(),
@@ -110,6 +138,21 @@ function snapshot(m: RcuMachine, nrCpus: number) {
     digest: m.traceDigest(),
   };
 }
+
+/** kvfree_rcu options drawn per sequence, small enough that monitors, batches and refills happen. */
+const KVFREE_OPTS = fc.record({
+  batched: fc.boolean(),
+  drainReady: fc.boolean(),
+  monitorBacklogRule: fc.boolean(),
+  bulkMaxEntr: fc.integer({ min: 1, max: 3 }),
+  rcuMinCachedObjs: fc.integer({ min: 0, max: 2 }),
+  kfreeDrainJiffies: fc.integer({ min: 1, max: 8 }),
+  rcuDelayPageCacheFillMsec: fc.constantFrom(0, 1, 3),
+});
+
+/** Paths the sequences must have exercised (coverage marks). */
+const REACH = ['bulkInsert', 'headInsert', 'bnodeFromCache', 'inlineSync', 'monitorRun', 'drainReadyFreed', 'batchQueued',
+  'batchSlotBusy', 'kfreeRcuWorkRun', 'bulkFreed', 'listFreed', 'pageCacheFill', 'shrinkScan', 'barrier', 'allocFail', 'monitorShorten'];
 
 const RUNS = process.env.LONG ? 20000 : 1000;
 // A fixed seed keeps `npm test` reproducible; LONG runs (and FC_SEED) explore other sequences.
@@ -120,12 +163,14 @@ describe('differential: Wasm machine vs TS baseline', () => {
     let failures = 0;
     let ipis = 0;
     let deferred = 0;
+    const reach: Record<string, number> = {};
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(fc.constant(n), fc.array(cmdArb(n), { maxLength: 60 }))),
+        fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(fc.constant(n), fc.array(cmdArb(n), { minLength: 5, maxLength: 60, size: 'max' }))),
         fc.nat(),
-        ([nrCpus, cmds], seed) => {
-          const opts = { nrCpus, seed, maxObjects: 8, maxPages: 3, rcuStallJiffies: 12, gpSeqStart: 0xffffffe0 };
+        KVFREE_OPTS,
+        ([nrCpus, cmds], seed, kv) => {
+          const opts: MachineOptions = { nrCpus, seed, maxObjects: 8, maxPages: 3, rcuStallJiffies: 12, gpSeqStart: 0xffffffe0, ...kv };
           const w = createMachine(opts, { impl: 'wasm' });
           const t = createMachine(opts, { impl: 'ts' });
           const hw = setup(w);
@@ -138,17 +183,18 @@ describe('differential: Wasm machine vs TS baseline', () => {
           }
           expect(snapshot(w, nrCpus)).toEqual(snapshot(t, nrCpus));
           if (w.failure()) failures++;
-          else {
-            ipis += w.stats().total.selfIpi;
-            deferred += w.stats().total.tickDeferred;
-          }
+          const total = w.stats().total; // stats stay readable on a poisoned machine
+          ipis += total.selfIpi;
+          deferred += total.tickDeferred;
+          for (const k of REACH) reach[k] = (reach[k] ?? 0) + total[k];
         },
       ),
       { numRuns: RUNS, seed: SEED },
     );
     // Reach: the sequences really exercised deadlocks, self-IPIs and deferred ticks.
-    expect(failures).toBeGreaterThan(0);
-    expect(ipis).toBeGreaterThan(0);
-    expect(deferred).toBeGreaterThan(0);
+    expect(failures, 'machine failures (deadlocks)').toBeGreaterThan(0);
+    expect(ipis, 'self-IPIs').toBeGreaterThan(0);
+    expect(deferred, 'deferred ticks').toBeGreaterThan(0);
+    for (const k of REACH) expect(reach[k], `${k} in ${JSON.stringify(reach)}`).toBeGreaterThan(0);
   });
 });
