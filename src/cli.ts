@@ -37,13 +37,13 @@ function parseSet(v: string, prev: Record<string, unknown> = {}): Record<string,
   return { ...prev, [v.slice(0, i)]: value };
 }
 
-function loadScenario(name: string, set: Record<string, unknown>, seed?: number): unknown {
+function loadScenario(name: string, set: Record<string, unknown>, seed?: number, workload: Record<string, unknown> = {}): unknown {
   let doc: Record<string, unknown>;
   if (BUILTIN_SCENARIOS[name]) doc = structuredClone(BUILTIN_SCENARIOS[name]) as unknown as Record<string, unknown>;
   else if (name.endsWith('.json')) doc = JSON.parse(readFileSync(name, 'utf8'));
   else throw new RcuError('BadArgument', `Unknown scenario ${JSON.stringify(name)} (expected one of ${Object.keys(BUILTIN_SCENARIOS).join(', ')} or a .json file)`);
   const options = { ...(doc.options as object), ...set, ...(seed === undefined ? {} : { seed }) };
-  return { ...doc, options };
+  return { ...doc, options, workload: { ...(doc.workload as object), ...workload } };
 }
 
 function runWithProgress(scenario: unknown, impl: 'wasm' | 'ts'): ScenarioResult {
@@ -89,9 +89,10 @@ program
   .addOption(implOption())
   .option('--seed <n>', 'PRNG seed (overrides the scenario)', parseSeed)
   .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
+  .option('--workload <key=value>', 'override a workload parameter, e.g. kfree_loops=100 (repeatable)', parseSet, {})
   .option('--json', 'machine-readable output')
-  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; json?: boolean }) => {
-    const r = runWithProgress(loadScenario(name, opts.set, opts.seed), opts.impl);
+  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean }) => {
+    const r = runWithProgress(loadScenario(name, opts.set, opts.seed, opts.workload), opts.impl);
     console.log(opts.json ? JSON.stringify(r, null, 2) : formatResult(r));
     if (!r.completed || r.leftAfterBarrier > 0 || r.stats.total.prematureFree > 0) process.exitCode = 1;
   });
@@ -102,8 +103,10 @@ program
   .argument('[scenario]', 'scenario name or .json file', 'rcuscale-kfree')
   .option('--seed <n>', 'PRNG seed (overrides the scenario)', parseSeed)
   .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
-  .action((name: string, opts: { seed?: number; set: Record<string, unknown> }) => {
-    const doc = loadScenario(name, opts.set, opts.seed);
+  .option('--workload <key=value>', 'override a workload parameter (repeatable)', parseSet, {})
+  .action((name: string, opts: { seed?: number; set: Record<string, unknown>; workload: Record<string, unknown> }) => {
+    // The trace digest covers every event even with a 1-event ring: compare traces, not just stats.
+    const doc = loadScenario(name, { traceCapacity: 1, ...opts.set, trace: true }, opts.seed, opts.workload);
     const rows = (['wasm', 'ts'] as const).map((impl) => {
       const t0 = performance.now();
       const r = runWithProgress(doc, impl);

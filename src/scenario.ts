@@ -218,7 +218,11 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
     run.onProgress?.({ jiffies: m.jiffies(), expectedJiffies: s.expectedJiffies, programsRunning: m.runInfo().programsRunning });
   }
   const info = m.runInfo();
-  if (s.barrier && done) m.kvfreeRcuBarrier(0);
+  if (s.barrier && done) {
+    // rcuscale's cleanup runs in a task: wake CPU 0 (idle once its program ended) to call the barrier.
+    if (m.cpuInfo(0).idle) m.setIdle(0, false);
+    m.kvfreeRcuBarrier(0);
+  }
   const batches = rcuSeqDiff(info.endGpSeq, info.startGpSeq);
   const footprintBytes = info.memBegin - info.memDuring;
   const summary = s.rcuscale
