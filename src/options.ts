@@ -1,7 +1,81 @@
 // Validation of MachineOptions, once, at construction (esbuild-style: one validator per key,
 // unknown keys rejected). Both machines receive the same ResolvedOptions.
 import { RcuOptionError } from './errors.js';
-import type { MachineOptions, ResolvedOptions } from './types.js';
+import { POINT_NAMES } from './points.js';
+import { encodeProgram } from './program.js';
+import type { InjectKindName, InjectOptions, InjectSource, MachineOptions, PointName, ProgramOp, ResolvedOptions } from './types.js';
+
+export const MONITOR_ARMS = ['lazy-irq-work', 'irq-work', 'lazy-irq-work-unless-pending', 'one-irq-work-lazy-flag'] as const;
+export const NOLOCK_GATES = ['allow-spin', 'in-nmi'] as const;
+const INJECT_KINDS: InjectKindName[] = ['nmi', 'probe', 'hardirq', 'remote'];
+
+/** A fully resolved injection source: every field present. */
+export interface ResolvedInjectSource {
+  probability: number;
+  ratePerSec: number;
+  points: PointName[];
+  handler: ProgramOp[];
+}
+
+export type ResolvedInject = Record<InjectKindName, ResolvedInjectSource> & { schedule: { hit: number; kind: InjectKindName }[] };
+
+function oneOf<T extends string>(key: string, v: unknown, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new RcuOptionError(key, v, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  return v as T;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function source(key: string, v: unknown, kind: InjectKindName): ResolvedInjectSource {
+  const none: ResolvedInjectSource = { probability: 0, ratePerSec: 0, points: [...POINT_NAMES], handler: [] };
+  if (v === undefined) return none;
+  if (!isObj(v)) throw new RcuOptionError(key, v, 'an object { probability, points, handler }');
+  const allowed = kind === 'nmi' ? ['probability', 'ratePerSec', 'points', 'handler'] : kind === 'remote' ? ['probability', 'points'] : ['probability', 'points', 'handler'];
+  for (const k of Object.keys(v)) if (!allowed.includes(k)) throw new RcuOptionError(`${key}.${k}`, v[k], `one of the known keys: ${allowed.join(', ')}`);
+  const probability = v.probability === undefined ? 0 : v.probability;
+  if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) throw new RcuOptionError(`${key}.probability`, probability, 'a number from 0 to 1');
+  const ratePerSec = v.ratePerSec === undefined ? 0 : v.ratePerSec;
+  if (typeof ratePerSec !== 'number' || !(ratePerSec >= 0 && ratePerSec <= 1e7)) throw new RcuOptionError(`${key}.ratePerSec`, ratePerSec, 'a number from 0 to 10000000');
+  let points: PointName[] = [...POINT_NAMES];
+  if (v.points !== undefined && v.points !== 'all') {
+    if (!Array.isArray(v.points) || v.points.length === 0) throw new RcuOptionError(`${key}.points`, v.points, `"all" or a non-empty array of ${POINT_NAMES.join(', ')}`);
+    for (const p of v.points) if (!(POINT_NAMES as readonly unknown[]).includes(p)) throw new RcuOptionError(`${key}.points`, p, `one of ${POINT_NAMES.join(', ')}`);
+    points = POINT_NAMES.filter((p) => (v.points as unknown[]).includes(p));
+  }
+  const handler = (v.handler ?? []) as ProgramOp[];
+  encodeProgram(handler, `${key}.handler`);
+  return { probability, ratePerSec, points, handler };
+}
+
+function resolveInject(v: unknown): ResolvedInject {
+  if (v !== undefined && !isObj(v)) throw new RcuOptionError('inject', v, 'an object with nmi, probe, hardirq, remote, schedule');
+  const o = (v ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (![...INJECT_KINDS, 'schedule'].includes(k)) throw new RcuOptionError(`inject.${k}`, o[k], 'one of the known keys: nmi, probe, hardirq, remote, schedule');
+  const r = {
+    nmi: source('inject.nmi', o.nmi, 'nmi'),
+    probe: source('inject.probe', o.probe, 'probe'),
+    hardirq: source('inject.hardirq', o.hardirq, 'hardirq'),
+    remote: source('inject.remote', o.remote, 'remote'),
+    schedule: [] as { hit: number; kind: InjectKindName }[],
+  };
+  if (o.schedule !== undefined) {
+    if (!Array.isArray(o.schedule)) throw new RcuOptionError('inject.schedule', o.schedule, 'an array of { hit, kind }');
+    let last = -1;
+    o.schedule.forEach((e: unknown, i: number) => {
+      const k = `inject.schedule[${i}]`;
+      if (!isObj(e)) throw new RcuOptionError(k, e, 'an object { hit, kind }');
+      for (const key of Object.keys(e)) if (key !== 'hit' && key !== 'kind') throw new RcuOptionError(`${k}.${key}`, e[key], 'one of the known keys: hit, kind');
+      if (typeof e.hit !== 'number' || !Number.isInteger(e.hit) || e.hit <= last || e.hit > 0x7fffffff) throw new RcuOptionError(`${k}.hit`, e.hit, `an integer above the previous hit (${last}) and at most 2147483647`);
+      if (!INJECT_KINDS.includes(e.kind as InjectKindName)) throw new RcuOptionError(`${k}.kind`, e.kind, 'one of "nmi", "probe", "hardirq", "remote"');
+      last = e.hit;
+      r.schedule.push({ hit: e.hit, kind: e.kind as InjectKindName });
+    });
+  }
+  return r;
+}
 
 export const NR_CPUS_MAX = 1024;
 /** Upper bounds that keep one machine's simulated memory well inside a 4 GiB Wasm memory. */
@@ -15,6 +89,7 @@ const KEYS = [
   'batched', 'drainReady', 'monitorBacklogRule', 'rcuMinCachedObjs', 'rcuDelayPageCacheFillMsec',
   'kfreeDrainJiffies', 'bulkMaxEntr',
   'costKmallocNs', 'costKfreeRcuNs', 'costKfreeNs', 'costRcuReadNs', 'costCondReschedNs', 'costPageAllocNs',
+  'monitorArm', 'nolockGate', 'debugObjects', 'inject', 'costPointNs',
 ] as const satisfies readonly (keyof MachineOptions)[];
 
 function bool(key: string, v: unknown, dflt: boolean): boolean {
@@ -86,5 +161,10 @@ export function resolveOptions(options: MachineOptions = {}): ResolvedOptions {
     costRcuReadNs: int('costRcuReadNs', o.costRcuReadNs, 0, 1_000_000, 2),
     costCondReschedNs: int('costCondReschedNs', o.costCondReschedNs, 0, 1_000_000, 20),
     costPageAllocNs: int('costPageAllocNs', o.costPageAllocNs, 0, 1_000_000, 250),
+    monitorArm: oneOf('monitorArm', o.monitorArm, MONITOR_ARMS, 'lazy-irq-work'),
+    nolockGate: oneOf('nolockGate', o.nolockGate, NOLOCK_GATES, 'allow-spin'),
+    debugObjects: bool('debugObjects', o.debugObjects, false),
+    inject: resolveInject(o.inject),
+    costPointNs: int('costPointNs', o.costPointNs, 0, 1_000_000, 5),
   };
 }

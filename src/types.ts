@@ -9,6 +9,7 @@
 // poisons the machine (every later call throws the same failure).
 
 import type { Ctx, IrqWorkFn, WorkFn } from './shared/codes.js';
+import type { ResolvedInject } from './options.js';
 
 export type { Ctx, IrqWorkFn, WorkFn };
 
@@ -57,6 +58,18 @@ export interface MachineOptions {
   /** KVFREE_BULK_MAX_ENTR: records per bulk page. Default 507. */
   bulkMaxEntr?: number;
 
+  // -- kfree_rcu_nolock and injection (docs/model.md §15-§16) --------------------------------
+  /** How a nolock call arms the monitor (the review's variants). Default 'lazy-irq-work' (v1). */
+  monitorArm?: MonitorArmName;
+  /** What decides between trylock and spinning in kfree_rcu_nolock. Default 'allow-spin' (v1). */
+  nolockGate?: 'allow-spin' | 'in-nmi';
+  /** kmemleak / debugobjects enabled: nolock calls always defer. Default false. */
+  debugObjects?: boolean;
+  /** What lands at preemption points. Default: nothing. */
+  inject?: InjectOptions;
+  /** Virtual time a preemption point takes inside run(). Default 5. */
+  costPointNs?: number;
+
   // -- workload op costs in ns (docs/model.md §14) -------------------------------------------
   costKmallocNs?: number;
   costKfreeRcuNs?: number;
@@ -66,9 +79,38 @@ export interface MachineOptions {
   costPageAllocNs?: number;
 }
 
+export type MonitorArmName = 'lazy-irq-work' | 'irq-work' | 'lazy-irq-work-unless-pending' | 'one-irq-work-lazy-flag';
+
+export type PointName =
+  | 'task-op' | 'nolock-entry' | 'krc-locked' | 'krc-before-unlock' | 'llist-drain' | 'monitor-locked'
+  | 'work-locked' | 'page-refill-locked';
+
+export type InjectKindName = 'nmi' | 'probe' | 'hardirq' | 'remote';
+
+export interface InjectSource {
+  probability?: number;
+  points?: PointName[] | 'all';
+  handler?: ProgramOp[];
+}
+
+export interface InjectOptions {
+  nmi?: InjectSource & { ratePerSec?: number };
+  probe?: InjectSource;
+  hardirq?: InjectSource;
+  remote?: Omit<InjectSource, 'handler'>;
+  /** Explicit injections by machine-wide point-hit number (strictly increasing). */
+  schedule?: { hit: number; kind: InjectKindName }[];
+}
+
+export interface PointHit {
+  cpu: number;
+  point: PointName;
+  hit: number;
+}
+
 /** One workload op (docs/model.md §14). `loop` nests; src/program.ts encodes ops for both machines. */
 export type ProgramOp =
-  | { op: 'kmalloc' | 'vmalloc' | 'kfree_rcu' | 'kvfree_rcu' | 'kfree_rcu_mix' | 'call_rcu' | 'kfree' | 'rcu_read_lock' | 'rcu_read_unlock' | 'cond_resched' }
+  | { op: 'kmalloc' | 'vmalloc' | 'kfree_rcu' | 'kvfree_rcu' | 'kfree_rcu_mix' | 'call_rcu' | 'kfree' | 'rcu_read_lock' | 'rcu_read_unlock' | 'cond_resched' | 'kfree_rcu_nolock' }
   | { op: 'sleep'; jiffies: number }
   | { op: 'mem_sample'; period: number }
   | { op: 'loop'; n: number; body: ProgramOp[] };
@@ -83,6 +125,8 @@ export interface KrcInfo {
   monitorPending: boolean;
   workInProgress: boolean;
   backoff: boolean;
+  /** Objects on the nolock llist (docs/model.md §15). */
+  llistCount: number;
 }
 
 export interface RunInfo {
@@ -103,7 +147,7 @@ export interface MemoryInfo {
   bytes: number;
 }
 
-export type ResolvedOptions = Required<MachineOptions>;
+export type ResolvedOptions = Required<Omit<MachineOptions, 'inject'>> & { inject: ResolvedInject };
 
 export type ObjState = 'free' | 'allocated' | 'queued';
 
@@ -173,6 +217,8 @@ export interface Failure {
   lock?: number;
   holderCtx?: CtxName;
   acquirerCtx?: CtxName;
+  /** For a deadlock inside an injected handler: the point where it was injected. */
+  point?: PointName;
 }
 
 /**
@@ -255,6 +301,13 @@ export interface RcuMachine {
   /** The kvfree_rcu shrinker (count then scan); returns what scan reports freed. */
   shrink(cpu: number, nrToScan: number): number;
   krcInfo(cpu: number): KrcInfo;
+  /**
+   * kfree_rcu_nolock(ptr, krhf): any context including NMI; never spins (docs/model.md §15).
+   * 2-argument only: `{ headless: true }` is refused with a typed error saying why.
+   */
+  kfreeRcuNolock(cpu: number, obj: number, opts?: { headless?: boolean }): void;
+  /** Calls `fn` at every hit of `point` (docs/model.md §16.1); returns a function that removes it. */
+  at(point: PointName, fn: (m: RcuMachine, hit: PointHit) => void): () => void;
   memoryInfo(): MemoryInfo;
 
   // -- workloads (docs/model.md §14) --------------------------------------------------------

@@ -121,6 +121,44 @@ export enum Ev {
   ProgramEnd = 47, // a = 0 normal end, 1 allocation failed
   BarrierBegin = 48,
   BarrierEnd = 49,
+  // kfree_rcu_nolock and injection (docs/model.md §15-§16)
+  NolockCall = 50, // a = obj, b = channel
+  Inject = 51, // a = Point, b = kind (1 nmi, 2 probe, 3 hardirq, 4 remote)
+}
+
+/** Preemption points (docs/model.md §16.1). `POINT_NAMES` in src/points.ts gives their names. */
+export enum Point {
+  TaskOp = 1,
+  NolockEntry = 2,
+  KrcLocked = 3,
+  KrcBeforeUnlock = 4,
+  LlistDrain = 5,
+  MonitorLocked = 6,
+  WorkLocked = 7,
+  PageRefillLocked = 8,
+  POINT_COUNT = 9,
+}
+
+/** Injection kinds (Ev.Inject's b). */
+export enum InjectKind {
+  Nmi = 1,
+  Probe = 2,
+  Hardirq = 3,
+  Remote = 4,
+}
+
+/** monitorArm variants (docs/model.md §15.3). */
+export enum MonitorArm {
+  LazyIrqWork = 0,
+  IrqWork = 1,
+  LazyIrqWorkUnlessPending = 2,
+  OneIrqWorkLazyFlag = 3,
+}
+
+/** nolockGate variants (docs/model.md §15.2). */
+export enum NolockGate {
+  AllowSpin = 0,
+  InNmi = 1,
 }
 
 /** Workload program opcodes (docs/model.md §14); encoded by src/program.ts as [opcode, arg] pairs. */
@@ -139,6 +177,7 @@ export enum Op {
   Loop = 12,
   End = 13,
   MemSample = 14,
+  KfreeRcuNolock = 15,
 }
 
 /** Ids of a CPU's kernel objects inside KHANDLE(cpu, id). */
@@ -149,6 +188,9 @@ export enum KObj {
   KrwWork0 = 3,
   KrwWork1 = 4,
   PageCacheTimer = 5,
+  NolockLlist = 6,
+  NolockIrqWork = 7,
+  SchedMonitorIrqWork = 8,
 }
 
 export const KHANDLE_BASE = 0x10000;
@@ -212,5 +254,21 @@ export enum Stat {
   shrinkScan = 45,
   allocFail = 46,
   barrier = 47,
-  STAT_COUNT = 48,
+  nolockCall = 48,
+  nolockSpinPath = 49,
+  nolockForcedDefer = 50,
+  nolockDeferred = 51,
+  nolockDrained = 52,
+  nolockDrainDelayed = 53,
+  monitorArmLazy = 54,
+  monitorArmRaised = 55,
+  monitorArmSkipped = 56,
+  pointHits = 57,
+  injectNmi = 58,
+  injectProbe = 59,
+  injectHardirq = 60,
+  remoteSteps = 61,
+  injectRefused = 62,
+  spinWaits = 63,
+  STAT_COUNT = 64,
 }
