@@ -6,6 +6,7 @@
 // build it from the status the core returns plus what it already knows.
 import { Status } from './shared/codes.js';
 import { formatValue, statusName } from './errors.js';
+import { POINT_NAMES } from './points.js';
 import type { CtxName, ResolvedOptions } from './types.js';
 
 /** Parameter names of every method that can throw, in order (the TS method names). */
@@ -54,6 +55,8 @@ export const COMMAND_PARAMS = {
   kvfreeRcuBarrier: ['cpu'],
   shrink: ['cpu', 'nrToScan'],
   krcInfo: ['cpu'],
+  kfreeRcuNolock: ['cpu', 'obj', 'opts'],
+  at: ['point', 'fn'],
   memoryInfo: [],
   loadProgram: ['cpu', 'ops'],
   run: ['maxJiffies'],
@@ -62,6 +65,9 @@ export const COMMAND_PARAMS = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type CommandName = keyof typeof COMMAND_PARAMS;
+
+/** Optional parameters: left out of the call text when undefined (`kfreeRcuNolock(cpu 0, obj 3)`). */
+const OPTIONAL_PARAMS: ReadonlySet<string> = new Set(['opts']);
 
 /** Size of each handle table (locks, llists, irq_works, delayed works): docs/model.md §11. */
 export const HANDLE_TABLE_SIZE = 1024;
@@ -76,19 +82,32 @@ const HANDLE_KIND: Record<string, string> = {
  * @arg: name of the offending parameter (BadHandle, BadArgument), e.g. 'obj', 'delay', 'init.fn'.
  * @holderCtx, @acquirerCtx: for Deadlock.
  * @invariant: for Invariant, the exact detail text of docs/model.md §9.
+ * @lock, @cpu: for Deadlock, the lock (a KHANDLE for kernel locks) and the CPU, which need not be
+ *   arguments of the running command (docs/model.md §16.3).
+ * @point: for Deadlock inside an injected action or a hook, its point (docs/model.md §16.4).
+ * @inHook: for BadContext, the command was called from an at() hook where it is not allowed.
  */
 export interface MessageInfo {
   arg?: string;
   holderCtx?: CtxName;
   acquirerCtx?: CtxName;
   invariant?: string;
+  lock?: number;
+  cpu?: number;
+  point?: string;
+  inHook?: boolean;
 }
 
 type Limits = Pick<ResolvedOptions, 'nrCpus' | 'maxObjects' | 'rcuStallJiffies'>;
 
 export function formatCall(command: CommandName, args: readonly unknown[]): string {
   const names: readonly string[] = COMMAND_PARAMS[command];
-  const parts = names.map((name, i) => `${name} ${formatValue(args[i])}`);
+  const parts: string[] = [];
+  names.forEach((name, i) => {
+    const v = args[i];
+    if (OPTIONAL_PARAMS.has(name) && v === undefined) return;
+    parts.push(`${name} ${typeof v === 'function' ? '[function]' : formatValue(v)}`);
+  });
   return `${command}(${parts.join(', ')})`;
 }
 
@@ -116,6 +135,9 @@ const EXPECTED_ARG: Record<string, string> = {
   'init.arg': 'an integer from 0 to 2147483647',
   nrToScan: 'an integer from 1 to 2147483647',
   maxJiffies: 'an integer from 0 to 2147483647',
+  opts: '{ headless?: false }',
+  point: `one of ${POINT_NAMES.map((p) => JSON.stringify(p)).join(', ')}`,
+  fn: 'a function (machine, { cpu, point, hit }) => void',
 };
 
 function detail(command: CommandName, args: readonly unknown[], status: number, o: Limits, info: MessageInfo): string {
@@ -129,12 +151,15 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
     case Status.BadHandle: {
       const name = info.arg ?? 'handle';
       const kind = HANDLE_KIND[name] ?? name;
-      const what = name === 'obj' || name === 'page' ? `${kind} handed out by this machine` : `${kind} created by this machine`;
+      const what =
+        name === 'page' ? 'page handed out by allocPage, not one kvfree_rcu owns'
+        : name === 'obj' ? `${kind} handed out by this machine` : `${kind} created by this machine`;
       return `${name} ${formatValue(argValue(command, args, name))} is not a valid handle (expected a ${what})`;
     }
     case Status.BadArgument:
       return badArgument(command, args, info);
     case Status.BadContext:
+      if (info.inHook) return 'not allowed inside an at() hook (time cannot move and programs cannot change while a command is executing)';
       return badContext(command, ctx);
     case Status.NmiNested:
       return `cpu ${cpu} is already in an nmi (NMIs do not nest)`;
@@ -162,8 +187,12 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
       return `all ${HANDLE_TABLE_SIZE} ${tableName(command)} are in use`;
     case Status.RcuStall:
       return `the grace period did not complete within ${o.rcuStallJiffies} jiffies (rcuStallJiffies); a CPU never reported a quiescent state`;
-    case Status.Deadlock:
-      return `lock ${lock} is already held by cpu ${cpu} in ${info.holderCtx} context; acquiring it again from ${info.acquirerCtx} would spin forever`;
+    case Status.Deadlock: {
+      const where = info.point !== undefined ? ` (injected at ${info.point})` : '';
+      const who = info.cpu !== undefined ? String(info.cpu) : cpu;
+      const what = info.lock !== undefined ? String(info.lock) : lock;
+      return `lock ${what} is already held by cpu ${who} in ${info.holderCtx} context; acquiring it again from ${info.acquirerCtx} would spin forever${where}`;
+    }
     case Status.Invariant:
       return info.invariant ?? 'broken invariant';
     default:
@@ -176,6 +205,12 @@ function badArgument(command: CommandName, args: readonly unknown[], info: Messa
     return args[1] ? `cpu ${formatValue(args[0])} is already idle` : `cpu ${formatValue(args[0])} is not idle`;
   }
   const name = info.arg ?? '';
+  if (command === 'kfreeRcuNolock' && name === 'opts') {
+    const opts = args[2];
+    if (opts !== null && typeof opts === 'object' && (opts as { headless?: unknown }).headless === true) {
+      return 'kfree_rcu_nolock() is 2-argument only: in the worst case the caller cannot wait for a grace period';
+    }
+  }
   return `${name} ${formatValue(argValue(command, args, name))} is invalid (expected ${EXPECTED_ARG[name] ?? 'a valid value'})`;
 }
 

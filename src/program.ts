@@ -19,6 +19,7 @@ const SIMPLE: Record<string, Op> = {
   rcu_read_lock: Op.RcuReadLock,
   rcu_read_unlock: Op.RcuReadUnlock,
   cond_resched: Op.CondResched,
+  kfree_rcu_nolock: Op.KfreeRcuNolock,
 };
 
 export const PROGRAM_OP_NAMES = [...Object.keys(SIMPLE), 'sleep', 'mem_sample', 'loop'];

@@ -22,6 +22,7 @@ export const IRQ_WORK_LAZY = 4;
 /**
  * @flags: PENDING | BUSY | LAZY (LAZY fixed at creation).
  * @fn, @arg: the callback and its argument (a countdown for Requeue, an llist for LlistCallRcu).
+ * @func: a kernel work's own callback (e.g. krc_defer_drain); replaces `fn` when set.
  * @cpu: the CPU whose list holds it while pending, else -1.
  * @next: the embedded llist_node.
  */
@@ -34,11 +35,15 @@ export class IrqWork {
     public flags: number,
     readonly fn: IrqWorkFn,
     public arg: number,
+    readonly func: ((cpu: Cpu) => void) | null = null,
   ) {}
 }
 
-/** irq_work_queue() on the current CPU. Any context, NMI included. */
-export function irqWorkQueue(k: Kernel, cpu: Cpu, work: IrqWork): boolean {
+/**
+ * irq_work_queue() on the current CPU. Any context, NMI included. `lazy` (one-irq-work-lazy-flag's
+ * per-call flag, docs/model.md §16.4) overrides the work's own LAZY bit when given.
+ */
+export function irqWorkQueue(k: Kernel, cpu: Cpu, work: IrqWork, lazy = (work.flags & IRQ_WORK_LAZY) !== 0): boolean {
   if (work.flags & IRQ_WORK_PENDING) {
     k.emit(cpu, Ev.IrqWorkQueue, work.id, 0, 0);
     k.count(cpu, Stat.irqWorkRejected);
@@ -46,7 +51,6 @@ export function irqWorkQueue(k: Kernel, cpu: Cpu, work: IrqWork): boolean {
   }
   work.flags |= IRQ_WORK_PENDING | IRQ_WORK_BUSY;
   work.cpu = cpu.id;
-  const lazy = (work.flags & IRQ_WORK_LAZY) !== 0;
   const wasEmpty = (lazy ? cpu.lazyList : cpu.raisedList).add(work);
   let ipi = 0;
   if (!lazy && wasEmpty) {
@@ -84,6 +88,7 @@ export function irqWorkRunList(k: Kernel, cpu: Cpu, list: Llist<IrqWork>): void 
 }
 
 function runCallback(k: Kernel, cpu: Cpu, work: IrqWork): void {
+  if (work.func !== null) return work.func(cpu);
   switch (work.fn) {
     case IrqWorkFn.Nop:
       return;

@@ -9,7 +9,9 @@ import { Ev, Stat, Status } from '../shared/codes.js';
 import type { Failure, ResolvedOptions } from '../types.js';
 import { Cpu } from './cpu.js';
 import type { IrqWork } from './irq_work.js';
+import { Injector } from './inject.js';
 import type { Krc } from './krc.js';
+import type { NolockKrc } from './nolock.js';
 import { Workload } from './workload.js';
 import type { SpinLock } from './lock.js';
 import type { Llist } from './llist.js';
@@ -45,8 +47,12 @@ export class Kernel {
 
   /** Per-CPU kvfree_rcu state (docs/model.md §12); empty with `batched: false`. */
   readonly krcs: Krc[] = [];
+  /** Per-CPU kfree_rcu_nolock state (docs/model.md §15), with or without batching. */
+  readonly nolock: NolockKrc[] = [];
   /** Workload programs and run() bookkeeping (docs/model.md §14). */
   readonly workload: Workload;
+  /** Preemption points, injection and hooks (docs/model.md §16). */
+  readonly inj: Injector;
 
   /** The command being executed, for failure messages. */
   command: CommandName = 'advance';
@@ -64,6 +70,7 @@ export class Kernel {
     this.gpSeq = options.gpSeqStart >>> 0;
     this.gpSeqNeeded = this.gpSeq;
     this.workload = new Workload(options.nrCpus);
+    this.inj = new Injector(this);
   }
 
   emit(cpu: Cpu, kind: Ev, a = 0, b = 0, c = 0): void {
@@ -74,16 +81,23 @@ export class Kernel {
     this.stats.count(cpu.id, stat, n);
   }
 
-  /** Records a fatal failure, poisons the machine and throws. */
-  fail(failure: Omit<Failure, 'message'>, invariant?: string): never {
+  /**
+   * Records a fatal failure, poisons the machine and throws. A deadlock inside an injected action or
+   * a hook also records that point (docs/model.md §16.4).
+   */
+  fail(failure: Omit<Failure, 'message' | 'point'>, invariant?: string): never {
+    const point = failure.status === 'Deadlock' ? this.inj.currentPoint() : undefined;
     const message = rcuErrorMessage(this.command, this.args, Status[failure.status as keyof typeof Status], this.options, {
       holderCtx: failure.holderCtx,
       acquirerCtx: failure.acquirerCtx,
+      lock: failure.lock,
+      cpu: failure.status === 'Deadlock' ? failure.cpu : undefined,
+      point,
       invariant,
     });
     // Keys in the order of the Failure interface (the differential test compares JSON text).
     const { status, cpu, ...deadlock } = failure;
-    this.failure = new RcuMachineFailure({ status, message, cpu, ...deadlock });
+    this.failure = new RcuMachineFailure({ status, message, cpu, ...deadlock, ...(point !== undefined ? { point } : {}) });
     throw this.failure;
   }
 

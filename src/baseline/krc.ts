@@ -8,18 +8,22 @@
 //     └─ no page, headless form  → synchronize_rcu(); kvfree(obj)       (inline fallback)
 //   then the monitor is armed: it will hand everything to a krw batch (monitor.ts).
 //
+// Preemption points (inject.ts): krc-locked right after every acquisition of krc.lock here,
+// krc-before-unlock right before every release (docs/model.md §16.4).
+//
 // Simplified: no sheaves (every call takes the krc path, as for caches without sheaves); tasks never
 // migrate, so the headless form re-takes the same CPU's krc lock; the debug hooks (debug objects,
 // kmemleak, KASAN) are not modelled; full-state GP cookies are the normal ones (docs/model.md §6).
-import { Ev, KHANDLE_BASE, KObj, Stat } from '../shared/codes.js';
+import { Ev, KHANDLE_BASE, KObj, Point, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
+import { point } from './inject.js';
 import type { Kernel } from './kernel.js';
 import { spinLock, SpinLock, spinUnlock } from './lock.js';
 import { kfreeRcuMonitor, kfreeRcuWork } from './monitor.js';
 import { fillPageCacheFunc, runPageCacheWorker, schedulePageWorkFn } from './page_cache.js';
 import { callRcu, getStateSynchronizeRcu, KernelRcuHead } from './rcu.js';
 import type { SlabObject } from './slab.js';
-import { allocPage } from './slab_ops.js';
+import { allocKernelPage } from './slab_ops.js';
 import { irqEnabledPoint } from './tick.js';
 import { cancelDelayedWork, DelayedWork, insertWork, modDelayedWork, queueDelayedWork } from './workqueue.js';
 
@@ -192,14 +196,22 @@ export function kvfreeCallRcu(k: Kernel, cpu: Cpu, obj: SlabObject, headless: bo
     return { inline: true, allocatedPage: false };
   }
 
+  return kvfreeCallRcuLocked(k, cpu, obj, headless);
+}
+
+/**
+ * kvfree_call_rcu() from krc_this_cpu_lock() on (docs/model.md §12.2 step 2): also the nolock
+ * spin path and the nolock drain, for objects already queued with their snapshot. Batched only.
+ */
+export function kvfreeCallRcuLocked(k: Kernel, cpu: Cpu, obj: SlabObject, headless: boolean): KvfreeResult {
   const krc = k.krcs[cpu.id];
-  krcLock(k, cpu, krc); // krc_this_cpu_lock()
+  krcLockAt(k, cpu, krc); // krc_this_cpu_lock()
   const { added, allocatedPage } = addPtrToBulkKrcLock(k, cpu, krc, obj, headless);
   if (!added) {
     runPageCacheWorker(k, cpu, krc);
     if (headless) {
       // Inline: the caller sleeps in synchronize_rcu() and then kvfree()s the object.
-      krcUnlock(k, cpu, krc);
+      krcUnlockAt(k, cpu, krc);
       k.count(cpu, Stat.inlineSync);
       return { inline: true, allocatedPage };
     }
@@ -209,8 +221,20 @@ export function kvfreeCallRcu(k: Kernel, cpu: Cpu, obj: SlabObject, headless: bo
     k.count(cpu, Stat.headInsert);
   }
   scheduleDelayedMonitorWorkLocked(k, cpu, krc);
-  krcUnlock(k, cpu, krc);
+  krcUnlockAt(k, cpu, krc);
   return { inline: false, allocatedPage };
+}
+
+/** krc lock + the krc-locked point: kvfree_call_rcu()'s acquisitions. */
+function krcLockAt(k: Kernel, cpu: Cpu, krc: Krc): void {
+  krcLock(k, cpu, krc);
+  point(k, cpu, Point.KrcLocked);
+}
+
+/** The krc-before-unlock point + unlock: kvfree_call_rcu()'s releases. */
+function krcUnlockAt(k: Kernel, cpu: Cpu, krc: Krc): void {
+  point(k, cpu, Point.KrcBeforeUnlock);
+  krcUnlock(k, cpu, krc);
 }
 
 /**
@@ -230,10 +254,10 @@ function addPtrToBulkKrcLock(k: Kernel, cpu: Cpu, krc: Krc, obj: SlabObject, can
       k.count(cpu, Stat.bnodeFromCache);
     } else if (canAlloc) {
       // __get_free_page(GFP_KERNEL | __GFP_NORETRY | ...) may sleep: drop the lock around it.
-      krcUnlock(k, cpu, krc);
-      page = allocPage(k, cpu);
+      krcUnlockAt(k, cpu, krc);
+      page = allocKernelPage(k, cpu);
       allocatedPage = page >= 0;
-      krcLock(k, cpu, krc);
+      krcLockAt(k, cpu, krc);
     }
     if (page < 0) return { added: false, allocatedPage };
     bnode = new BulkPage(page);

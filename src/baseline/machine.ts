@@ -3,21 +3,28 @@
 // machine, cpu, the other arguments, CpuIdle — then the rule (which checks its own conditions
 // before changing anything), then the CPU's end-of-command irq-enabled point (§3). The rules live
 // in the kernel-named files; this file only maps the camelCase API onto them.
+//
+// Commands called from an at() hook (inject.ts) are *nested commands* (docs/model.md §16.4): they run
+// their checks and rule exactly, but not the end-of-command irq-enabled point, which belongs to the
+// interrupted outer command; the commands that move time or change programs are refused there.
 import { ctxName, CTX_NAMES } from '../events.js';
 import { HANDLE_TABLE_SIZE, type CommandName } from '../messages.js';
 import { Ctx, IrqWorkFn, Status } from '../shared/codes.js';
+import { POINT_NAMES, pointId } from '../points.js';
 import { encodeProgram } from '../program.js';
 import type {
-  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, ProgramOp, RcuMachine, ResolvedOptions,
-  RunInfo, Stats, TraceEvent,
+  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, PointHit, PointName, ProgramOp, RcuMachine,
+  ResolvedOptions, RunInfo, Stats, TraceEvent,
 } from '../types.js';
 import { kvfreeRcuBarrier } from './barrier.js';
 import { Contexts } from './context.js';
 import type { Cpu } from './cpu.js';
 import { IRQ_WORK_BUSY, IRQ_WORK_LAZY, IRQ_WORK_PENDING, IrqWork, irqWorkQueue } from './irq_work.js';
+import { addHook } from './inject.js';
 import { Kernel } from './kernel.js';
 import { kvfreeCallRcu, kvfreeRcuInit } from './krc.js';
 import { Llist } from './llist.js';
+import { kfreeCallRcuNolock, kfreeRcuNolockInit } from './nolock.js';
 import { llistAdd, llistDelAll } from './llist_ops.js';
 import { heldByTopFrame, SpinLock, spinLock, spinTrylock, spinUnlock } from './lock.js';
 import * as rcu from './rcu.js';
@@ -31,6 +38,8 @@ import { loadProgram, run } from './workload.js';
 
 const IRQ_WORK_FNS: Record<string, IrqWorkFn> = { nop: IrqWorkFn.Nop, requeue: IrqWorkFn.Requeue, 'llist-call-rcu': IrqWorkFn.LlistCallRcu };
 const none = (): null => null;
+/** CPU commands that may block (time moves) or change programs: refused inside an at() hook. */
+const NOT_IN_HOOK: ReadonlySet<CommandName> = new Set(['synchronizeRcu', 'kvfreeRcu', 'kvfreeRcuBarrier', 'loadProgram']);
 
 export class TsMachine implements RcuMachine {
   readonly impl = 'ts' as const;
@@ -45,6 +54,9 @@ export class TsMachine implements RcuMachine {
     this.check = new Check(this.k);
     this.ctx = new Contexts(this.k, this.check);
     kvfreeRcuInit(this.k);
+    kfreeRcuNolockInit(this.k);
+    this.k.inj.machine = this;
+    this.k.inj.ctx = this.ctx;
   }
 
   /** Every method but the results group starts here: a poisoned machine rethrows its failure. */
@@ -60,12 +72,18 @@ export class TsMachine implements RcuMachine {
    */
   private command<A, T>(name: CommandName, args: unknown[], resolve: () => A, rule: (c: Cpu, a: A) => T, whenIdle = false): T {
     this.begin(name, args);
+    if (NOT_IN_HOOK.has(name)) this.notInHook();
     const c = this.check.cpu(args[0]);
     const a = resolve();
     if (!whenIdle) this.check.awake(c);
     const result = rule(c, a);
-    irqEnabledPoint(this.k, c);
+    if (!this.k.inj.inHook) irqEnabledPoint(this.k, c);
     return result;
+  }
+
+  /** Commands that move time or change programs cannot run inside an at() hook. */
+  private notInHook(): void {
+    if (this.k.inj.inHook) this.check.fail(Status.BadContext, { inHook: true });
   }
 
   private query(name: CommandName, args: unknown[]): void {
@@ -100,6 +118,7 @@ export class TsMachine implements RcuMachine {
 
   advance(n: number): void {
     this.query('advance', [n]);
+    this.notInHook();
     const ticks = this.check.int(n, 0, U31_MAX, 'n');
     for (let i = 0; i < ticks; i++) globalTick(this.k);
   }
@@ -192,7 +211,11 @@ export class TsMachine implements RcuMachine {
   }
 
   freePage(cpu: number, page: number): void {
-    const resolve = () => this.check.handle(this.k.pages.pages, page, 'page');
+    const resolve = () => {
+      const p = this.check.handle(this.k.pages.pages, page, 'page');
+      // Only pages handed out by allocPage: bulk and cached pages belong to kvfree_rcu (§16.3).
+      return p.kernel ? this.check.fail(Status.BadHandle, { arg: 'page' }) : p;
+    };
     this.command('freePage', [cpu, page], resolve, (c, p) => {
       if (p.free) this.check.fail(Status.DoubleFree);
       freePage(this.k, c, p.id);
@@ -402,7 +425,7 @@ export class TsMachine implements RcuMachine {
     if (krc === undefined) {
       return {
         headCount: 0, bulkCount: [0, 0], bulkPages: [0, 0], cachedPages: 0, krwBusy: [false, false],
-        monitorPending: false, workInProgress: false, backoff: false,
+        monitorPending: false, workInProgress: false, backoff: false, llistCount: this.k.nolock[c.id].count(),
       };
     }
     return {
@@ -414,7 +437,32 @@ export class TsMachine implements RcuMachine {
       monitorPending: krc.monitorWork.pending,
       workInProgress: krc.workInProgress,
       backoff: krc.backoffPageCacheFill,
+      llistCount: this.k.nolock[c.id].count(),
     };
+  }
+
+  /** kfree_rcu_nolock(ptr, rhf): any context; 2-argument only (a headless caller could not wait). */
+  kfreeRcuNolock(cpu: number, obj: number, opts?: { headless?: boolean }): void {
+    const resolve = () => {
+      const o = this.obj(obj);
+      if (opts !== undefined) {
+        const ok = opts !== null && typeof opts === 'object' && !Array.isArray(opts) &&
+          Object.keys(opts).every((key) => key === 'headless') && (opts.headless === undefined || opts.headless === false);
+        if (!ok) this.check.fail(Status.BadArgument, { arg: 'opts' });
+      }
+      return o;
+    };
+    this.command('kfreeRcuNolock', [cpu, obj, opts], resolve, (c, o) => {
+      this.allocated(o);
+      kfreeCallRcuNolock(this.k, c, o);
+    });
+  }
+
+  at(point: PointName, fn: (m: RcuMachine, hit: PointHit) => void): () => void {
+    this.begin('at', [point, fn]);
+    if (!(POINT_NAMES as readonly unknown[]).includes(point)) this.check.fail(Status.BadArgument, { arg: 'point' });
+    if (typeof fn !== 'function') this.check.fail(Status.BadArgument, { arg: 'fn' });
+    return addHook(this.k, pointId(point), fn);
   }
 
   memoryInfo(): MemoryInfo {
@@ -436,6 +484,7 @@ export class TsMachine implements RcuMachine {
 
   run(maxJiffies: number): boolean {
     this.query('run', [maxJiffies]);
+    this.notInHook();
     return run(this.k, this.ctx, this.check.int(maxJiffies, 0, U31_MAX, 'maxJiffies'));
   }
 

@@ -6,10 +6,14 @@
 //     3. both krws busy → re-arm the monitor
 //   krw.rcu_work, one GP later (kfree_rcu_work): free the detached pages and head list
 //
+// Preemption points (inject.ts): monitor-locked after the lock in drain_ready and queue_batch (wherever
+// they run), work-locked after kfree_rcu_work()'s detaching lock, page-refill-locked in put_cached_bnode.
+//
 // Simplified: kernel works take no virtual time; cond_resched_tasks_rcu_qs() between pages/objects
 // is not modelled (the worklist run already was a quiescent state).
-import { Ev, Stat } from '../shared/codes.js';
+import { Ev, Point, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
+import { point } from './inject.js';
 import type { Kernel } from './kernel.js';
 import { type BulkPage, FREE_N_CHANNELS, type Krc, krcLock, krcUnlock, type KrcWork, scheduleDelayedMonitorWork } from './krc.js';
 import { putCachedBnode } from './page_cache.js';
@@ -35,6 +39,7 @@ function kvfreeRcuDrainReady(k: Kernel, cpu: Cpu, krc: Krc): void {
   const ready: BulkPage[][] = [[], []];
   let headReady: SlabObject[] = [];
   krcLock(k, cpu, krc);
+  point(k, cpu, Point.MonitorLocked);
   for (let ch = 0; ch < FREE_N_CHANNELS; ch++) {
     const pages = krc.bulkHead[ch];
     while (pages.length > 0 && pollStateSynchronizeRcu(k, pages[0].gpSnap)) {
@@ -68,6 +73,7 @@ function kvfreeRcuDrainReady(k: Kernel, cpu: Cpu, krc: Krc): void {
 export function kvfreeRcuQueueBatch(k: Kernel, cpu: Cpu, krc: Krc): boolean {
   let queued = false;
   krcLock(k, cpu, krc);
+  point(k, cpu, Point.MonitorLocked);
   for (const krw of krc.krwArr) {
     // need_wait_for_krwp_work(): this krw's previous batch is still in flight.
     if (krw.headFree.length > 0 || krw.bulkHeadFree[0].length > 0 || krw.bulkHeadFree[1].length > 0) {
@@ -117,6 +123,7 @@ function queueRcuWork(k: Kernel, cpu: Cpu, krw: KrcWork): void {
 export function kfreeRcuWork(k: Kernel, cpu: Cpu, krw: KrcWork): void {
   const krc = krw.krc;
   krcLock(k, cpu, krc);
+  point(k, cpu, Point.WorkLocked);
   const bulk = krw.bulkHeadFree;
   const head = krw.headFree;
   const headGpSnap = krw.headFreeGpSnap;
@@ -155,6 +162,7 @@ function kvfreeRcuBulk(k: Kernel, cpu: Cpu, krc: Krc, bnode: BulkPage): number {
     }
   }
   krcLock(k, cpu, krc);
+  point(k, cpu, Point.PageRefillLocked);
   const cached = putCachedBnode(k, krc, bnode.page);
   krcUnlock(k, cpu, krc);
   if (!cached) freePage(k, cpu, bnode.page);

@@ -5,13 +5,14 @@
 // it falls back to krc.head and kicks run_page_cache_worker(), which refills the cache from a work
 // (may sleep) — at once via the hrtimer, or after rcu_delay_page_cache_fill_msec once the shrinker
 // asked the cache to back off.
-import { Ev, Stat } from '../shared/codes.js';
+import { Ev, Point, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
+import { point } from './inject.js';
 import type { Kernel } from './kernel.js';
 import { type Krc, krcLock, krcUnlock } from './krc.js';
 import { kfreeRcuMonitor } from './monitor.js';
 import { addTimer } from './timer.js';
-import { allocPage, freePage } from './slab_ops.js';
+import { allocKernelPage, freePage } from './slab_ops.js';
 import { queueDelayedWork } from './workqueue.js';
 
 /** msecs_to_jiffies(), rounding up. */
@@ -48,9 +49,10 @@ export function fillPageCacheFunc(k: Kernel, cpu: Cpu, krc: Krc): void {
   const nrPages = krc.backoffPageCacheFill ? 1 : k.options.rcuMinCachedObjs;
   let added = 0;
   while (krc.nrBkvObjs < nrPages) {
-    const page = allocPage(k, cpu);
+    const page = allocKernelPage(k, cpu);
     if (page < 0) break;
     krcLock(k, cpu, krc);
+    point(k, cpu, Point.PageRefillLocked);
     putCachedBnode(k, krc, page); // always room: nrPages <= rcu_min_cached_objs
     krcUnlock(k, cpu, krc);
     added++;

@@ -82,6 +82,8 @@ export class Slab {
 
 class Page {
   free = false;
+  /** Owned by kvfree_rcu (a bulk page or a cached page): freePage() refuses it. */
+  kernel = false;
   next: Page | null = null;
   constructor(readonly id: number) {}
 }
@@ -108,6 +110,7 @@ export class PageAllocator {
       this.pages.push(page);
     }
     page.free = false;
+    page.kernel = false;
     page.next = null;
     this.inUse++;
     return page.id;
@@ -116,6 +119,7 @@ export class PageAllocator {
   free(id: number): void {
     const page = this.pages[id];
     page.free = true;
+    page.kernel = false;
     page.next = this.freelist;
     this.freelist = page;
     this.inUse--;

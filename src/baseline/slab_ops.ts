@@ -55,3 +55,10 @@ export function freePage(k: Kernel, cpu: Cpu, page: number): void {
   k.emit(cpu, Ev.PageFree, page);
   k.count(cpu, Stat.pageFree);
 }
+
+/** alloc_page() by kvfree_rcu (bulk page, page cache): the page is the kernel's until freed (§16.3). */
+export function allocKernelPage(k: Kernel, cpu: Cpu): number {
+  const page = allocPage(k, cpu);
+  if (page >= 0) k.pages.pages[page].kernel = true;
+  return page;
+}

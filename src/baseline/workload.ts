@@ -9,15 +9,22 @@
 //      └──past the last op / kmalloc fails / an op fails──▶ done
 //
 // Simplified: within a jiffy the CPUs' slices run one after another, so events of different CPUs are
-// not interleaved in time order.
+// not interleaved in time order; finer interleavings come from injection (inject.ts: a remote step
+// is one slice-loop iteration of another CPU's program, run from a preemption point).
+//
+// The same op executor runs the handler programs of injected NMIs, probes and hardirqs
+// (Program.handler): their own `obj` register and loop stack, no program state, and a failing op
+// poisons the machine instead of ending a program (docs/model.md §16.4).
 import { RcuError, statusName } from '../errors.js';
 import { rcuErrorMessage, type CommandName } from '../messages.js';
-import { Ctx, Ev, Op, Stat, Status } from '../shared/codes.js';
+import { Ctx, Ev, Op, Point, Stat, Status } from '../shared/codes.js';
 import type { RunInfo } from '../types.js';
 import type { Contexts } from './context.js';
 import type { Cpu } from './cpu.js';
 import type { Kernel } from './kernel.js';
+import { point } from './inject.js';
 import { kvfreeCallRcu } from './krc.js';
+import { kfreeCallRcuNolock } from './nolock.js';
 import { callRcu, pollStateSynchronizeRcu, rcuQs, startPollSynchronizeRcu } from './rcu.js';
 import type { SlabObject } from './slab.js';
 import { kfreeInternal, kmalloc, vmalloc } from './slab_ops.js';
@@ -42,6 +49,8 @@ interface LoopFrame {
  * @obj: the register: the last allocated object, or null.
  * @wake: for a sleeping program, the jiffy it wakes at.
  * @cookie, @pending: for a blocked program, the GP cookie and the object to free after it.
+ * @cpu: the CPU it runs on.
+ * @handler: an injected handler's program (no state, no clock of its own: docs/model.md §16.4).
  */
 export class Program {
   pc = 0;
@@ -52,8 +61,16 @@ export class Program {
   wake = 0;
   cookie = 0;
   pending: SlabObject | null = null;
+  /** Ops executed in the current slice (the bound of docs/model.md §14.1). */
+  sliceOps = 0;
+  /** A slice-loop iteration of this program is in progress (a remote step must not re-enter it). */
+  stepping = false;
 
-  constructor(readonly words: Uint32Array) {}
+  constructor(
+    readonly words: Uint32Array,
+    readonly cpu: Cpu,
+    readonly handler = false,
+  ) {}
 
   get length(): number {
     return this.words.length / 2;
@@ -94,7 +111,7 @@ export function loadProgram(k: Kernel, ctx: Contexts, cpu: Cpu, words: Uint32Arr
     w.startNs = w.endNs = w.startGpSeq = w.endGpSeq = w.memBegin = w.memDuring = 0;
   }
   if (cpu.idle) ctx.setIdle(cpu, false);
-  w.programs[cpu.id] = new Program(words);
+  w.programs[cpu.id] = new Program(words, cpu);
 }
 
 /** run(maxJiffies): slices, a tick, wake-ups; true once every program is done. */
@@ -119,22 +136,49 @@ export function run(k: Kernel, ctx: Contexts, maxJiffies: number): boolean {
 function runSlice(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program, boundary: number): void {
   const base = k.now;
   p.clock = Math.max(p.clock, base);
-  let ops = 0;
+  p.sliceOps = 0;
   try {
-    while (p.state === 'running' && p.clock < boundary) {
-      k.now = p.clock;
-      if (p.pc >= p.length) {
-        endProgram(k, ctx, cpu, p, 0);
-      } else {
-        if (ops === SLICE_OPS_MAX) k.invariant(cpu, `program on cpu ${cpu.id} ran more than ${SLICE_OPS_MAX} ops in one jiffy`);
-        ops++;
-        p.clock += executeOp(k, ctx, cpu, p);
-      }
-      irqEnabledPoint(k, cpu);
-    }
+    while (p.state === 'running' && p.clock < boundary) stepProgram(k, ctx, cpu, p, true);
   } finally {
     k.now = base;
   }
+}
+
+/** Ops that do nothing without `obj`. */
+const OBJ_OPS: ReadonlySet<number> = new Set([Op.KfreeRcu, Op.KvfreeRcu, Op.KfreeRcuMix, Op.CallRcu, Op.Kfree, Op.KfreeRcuNolock]);
+
+/** Program control (loop, end, mem_sample) and ops on a missing obj are not kernel code: no task-op point. */
+function hasTaskOpPoint(p: Program, op: number): boolean {
+  if (op === Op.Loop || op === Op.End || op === Op.MemSample) return false;
+  return !(OBJ_OPS.has(op) && p.obj === null);
+}
+
+/**
+ * One iteration of the slice loop (docs/model.md §16.4), also a remote step's one op: the points it
+ * reaches on this CPU are timed on this program's clock. `inSlice`: count against the slice bound.
+ */
+export function stepProgram(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program, inSlice: boolean): void {
+  const inj = k.inj;
+  const saved = inj.timed;
+  inj.timed = p;
+  p.stepping = true;
+  k.now = p.clock;
+  if (p.pc >= p.length) {
+    endProgram(k, ctx, cpu, p, 0);
+  } else {
+    if (inSlice) {
+      if (p.sliceOps === SLICE_OPS_MAX) k.invariant(cpu, `program on cpu ${cpu.id} ran more than ${SLICE_OPS_MAX} ops in one jiffy`);
+      p.sliceOps++;
+    }
+    noteFirstOp(k);
+    const opStart = p.clock;
+    if (hasTaskOpPoint(p, p.words[2 * p.pc])) point(k, cpu, Point.TaskOp);
+    const cost = executeOp(k, ctx, cpu, p);
+    p.clock = Math.max(p.clock, opStart + cost);
+  }
+  irqEnabledPoint(k, cpu);
+  p.stepping = false;
+  inj.timed = saved;
 }
 
 /** Past the last op, or kmalloc failed: ProgramEnd, and the CPU goes idle if it can. */
@@ -166,14 +210,19 @@ function wakeBlockedAndSleeping(k: Kernel, ctx: Contexts): void {
   }
 }
 
-/** A failing op: the error its command would throw; the program is done and run() stops. */
+/**
+ * A failing op: the error its command would throw; the program is done and run() stops. Inside an
+ * injected handler or a remote step the interrupted code cannot go on: the machine fails Invariant.
+ */
 function opFail(k: Kernel, p: Program, command: CommandName, args: unknown[], status: Status): never {
-  p.state = 'done';
-  throw new RcuError(statusName(status), rcuErrorMessage(command, args, status, k.options));
+  const message = rcuErrorMessage(command, args, status, k.options);
+  if (!p.handler) p.state = 'done';
+  if (k.inj.opFailLabel !== null) k.invariant(p.cpu, `${k.inj.opFailLabel} failed: ${message}`);
+  throw new RcuError(statusName(status), message);
 }
 
-/** Executes the op at pc; returns its cost in ns. */
-function executeOp(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program): number {
+/** Executes the op at pc of a program or a handler; returns its cost in ns. */
+export function executeOp(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program): number {
   const o = k.options;
   const op = p.words[2 * p.pc] as Op;
   const arg = p.words[2 * p.pc + 1];
@@ -183,15 +232,19 @@ function executeOp(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program): number {
   // Ops on `obj` do nothing and cost nothing without one.
   const obj = p.obj;
   const objArgs = [cpu.id, obj?.id];
-  noteFirstOp(k);
   switch (op) {
     case Op.Kmalloc:
     case Op.Vmalloc: {
       awake(op === Op.Kmalloc ? 'kmalloc' : 'vmalloc', [cpu.id]);
       if (!k.slab.canAlloc()) {
-        // rcuscale's kfree_scale_thread returns -ENOMEM.
         k.count(cpu, Stat.allocFail);
-        endProgram(k, ctx, cpu, p, 1);
+        if (p.handler) {
+          // kmalloc_nolock() returns NULL: the handler goes on without an object.
+          p.obj = null;
+          p.pc++;
+        } else {
+          endProgram(k, ctx, cpu, p, 1); // rcuscale's kfree_scale_thread returns -ENOMEM
+        }
         return 0;
       }
       const id = op === Op.Kmalloc ? kmalloc(k, cpu) : vmalloc(k, cpu);
@@ -224,6 +277,15 @@ function executeOp(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program): number {
         p.pending = obj;
       }
       return o.costKfreeRcuNs + (r.allocatedPage ? o.costPageAllocNs : 0);
+    }
+    case Op.KfreeRcuNolock: {
+      if (obj === null) break;
+      awake('kfreeRcuNolock', objArgs);
+      checkAllocated(k, p, 'kfreeRcuNolock', objArgs, obj, Status.NotAllocated);
+      kfreeCallRcuNolock(k, cpu, obj);
+      p.obj = null;
+      p.pc++;
+      return o.costKfreeRcuNs;
     }
     case Op.CallRcu: {
       if (obj === null) break;
