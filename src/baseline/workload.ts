@@ -162,23 +162,27 @@ export function stepProgram(k: Kernel, ctx: Contexts, cpu: Cpu, p: Program, inSl
   const saved = inj.timed;
   inj.timed = p;
   p.stepping = true;
-  k.now = p.clock;
-  if (p.pc >= p.length) {
-    endProgram(k, ctx, cpu, p, 0);
-  } else {
-    if (inSlice) {
-      if (p.sliceOps === SLICE_OPS_MAX) k.invariant(cpu, `program on cpu ${cpu.id} ran more than ${SLICE_OPS_MAX} ops in one jiffy`);
-      p.sliceOps++;
+  try {
+    k.now = p.clock;
+    if (p.pc >= p.length) {
+      endProgram(k, ctx, cpu, p, 0);
+    } else {
+      if (inSlice) {
+        if (p.sliceOps === SLICE_OPS_MAX) k.invariant(cpu, `program on cpu ${cpu.id} ran more than ${SLICE_OPS_MAX} ops in one jiffy`);
+        p.sliceOps++;
+      }
+      noteFirstOp(k);
+      const opStart = p.clock;
+      if (hasTaskOpPoint(p, p.words[2 * p.pc])) point(k, cpu, Point.TaskOp);
+      const cost = executeOp(k, ctx, cpu, p);
+      p.clock = Math.max(p.clock, opStart + cost);
     }
-    noteFirstOp(k);
-    const opStart = p.clock;
-    if (hasTaskOpPoint(p, p.words[2 * p.pc])) point(k, cpu, Point.TaskOp);
-    const cost = executeOp(k, ctx, cpu, p);
-    p.clock = Math.max(p.clock, opStart + cost);
+    irqEnabledPoint(k, cpu);
+  } finally {
+    // A failing op throws its RcuError out of run(): later commands are untimed again.
+    p.stepping = false;
+    inj.timed = saved;
   }
-  irqEnabledPoint(k, cpu);
-  p.stepping = false;
-  inj.timed = saved;
 }
 
 /** Past the last op, or kmalloc failed: ProgramEnd, and the CPU goes idle if it can. */

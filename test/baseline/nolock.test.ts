@@ -206,3 +206,14 @@ describe('injection details (ts)', () => {
     expect(t.prematureFree).toBe(0);
   });
 });
+
+describe('after a failing op (ts)', () => {
+  it('run() throws the op error and later interactive points are untimed again', () => {
+    const m = make({ nrCpus: 1, costPointNs: 7 });
+    m.loadProgram(0, [{ op: 'kmalloc' }, { op: 'rcu_read_unlock' }]);
+    expect(() => m.run(1)).toThrow(RcuError);
+    const before = m.now();
+    m.kfreeRcuNolock(0, m.kmalloc(0));
+    expect(m.now()).toBe(before);
+  });
+});
