@@ -114,7 +114,8 @@ export function point(k: Kernel, cpu: Cpu, p: Point): void {
   // Step 3: at most one action, first match wins.
   let kind = inj.schedule.get(hit) ?? 0;
   let rateNmi = false;
-  if (kind === 0 && owner !== null && inj.nmiPeriodNs !== Infinity && inj.nextNmiNs[cpu.id] <= k.now) {
+  // A due rate NMI lands at the first timed point of its `points` (it stays due until then).
+  if (kind === 0 && owner !== null && inj.nmiPeriodNs !== Infinity && inj.nextNmiNs[cpu.id] <= k.now && inj.sources[0].points.has(p)) {
     kind = InjectKind.Nmi;
     rateNmi = true;
   }

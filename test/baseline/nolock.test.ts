@@ -217,3 +217,14 @@ describe('after a failing op (ts)', () => {
     expect(m.now()).toBe(before);
   });
 });
+
+describe('rate NMIs and points (ts)', () => {
+  it('a due rate NMI waits for a point of nmi.points', () => {
+    const m = make({ nrCpus: 1, inject: { nmi: { ratePerSec: 1e6, points: ['krc-before-unlock'], handler: [] } } });
+    m.loadProgram(0, [{ op: 'loop', n: 100, body: [{ op: 'kmalloc' }, { op: 'kfree_rcu' }] }]);
+    m.run(1);
+    const at = new Set(m.trace().filter((e) => e.kind === 'Inject').map((e) => e.a));
+    expect(at).toEqual(new Set([4]));
+    expect(m.stats().total.injectNmi).toBeGreaterThanOrEqual(9);
+  });
+});
