@@ -7,6 +7,7 @@ import { runSubstrateDemo } from './demo.js';
 import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
 import { formatResult } from './report.js';
+import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
 import { resolveScenario, runScenario, type ScenarioResult } from './scenario.js';
 import { BUILTIN_SCENARIOS } from './scenarios/index.js';
 
@@ -73,6 +74,23 @@ program
     if (opts.json) console.log(JSON.stringify({ ...r, crossCheck: { impl: other.impl, digest: other.digest, agree } }, null, 2));
     else printDemo(r, other.impl, agree);
     if (!agree) process.exitCode = 1;
+  });
+
+program
+  .command('review')
+  .description("review-v1: kfree_rcu_nolock() v1 and every review suggestion side by side, with verdicts and located deadlocks")
+  .option('--seed <n>', 'PRNG seed', parseSeed, 1)
+  .option('--loops <n>', 'rcuscale kfree_loops per thread', (v) => Number(v))
+  .option('--variant <name>', `only this variant (${REVIEW_VARIANTS.map((v) => v.name).join(', ')})`)
+  .addOption(implOption())
+  .option('--json', 'machine-readable output')
+  .action((opts: { seed: number; loops?: number; variant?: string; impl: 'wasm' | 'ts'; json?: boolean }) => {
+    let rows = runReview({ seed: opts.seed, loops: opts.loops, impl: opts.impl });
+    if (opts.variant) {
+      rows = rows.filter((r) => r.variant.name === opts.variant);
+      if (rows.length === 0) throw new RcuError('BadArgument', `Invalid option --variant: ${JSON.stringify(opts.variant)} (expected one of ${REVIEW_VARIANTS.map((v) => JSON.stringify(v.name)).join(', ')})`);
+    }
+    console.log(opts.json ? JSON.stringify(rows.map((r) => ({ variant: r.variant, verdict: r.verdict, replay: r.replay, failure: r.result.failure, stats: r.result.stats.total })), null, 2) : formatReview(rows));
   });
 
 program

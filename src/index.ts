@@ -7,6 +7,9 @@ export { resolveScenario, runScenario, rcuscaleProgram, type Scenario, type Scen
 export { BUILTIN_SCENARIOS } from './scenarios/index.js';
 export { rcuSeqDiff } from './rcuscale.js';
 export { formatResult } from './report.js';
+export { formatReview, REVIEW_VARIANTS, reviewScenario, reviewTable, runReview, type ReviewRow, type ReviewVariant } from './review.js';
+export { NOLOCK_HANDLER } from './scenarios/index.js';
+export { POINT_NAMES } from './points.js';
 export { describeEvent } from './describe.js';
 export { formatEvent, STAT_NAMES } from './events.js';
 export { Ctx, Ev, IrqWorkFn, Op, Stat, Status } from './shared/codes.js';

@@ -33,8 +33,11 @@ function source(key: string, v: unknown, kind: InjectKindName): ResolvedInjectSo
   const none: ResolvedInjectSource = { probability: 0, ratePerSec: 0, points: [...POINT_NAMES], handler: [] };
   if (v === undefined) return none;
   if (!isObj(v)) throw new RcuOptionError(key, v, 'an object { probability, points, handler }');
-  const allowed = kind === 'nmi' ? ['probability', 'ratePerSec', 'points', 'handler'] : kind === 'remote' ? ['probability', 'points'] : ['probability', 'points', 'handler'];
+  // Resolved options are valid input too (all four keys present), so resolving is idempotent.
+  const allowed = ['probability', 'ratePerSec', 'points', 'handler'];
   for (const k of Object.keys(v)) if (!allowed.includes(k)) throw new RcuOptionError(`${key}.${k}`, v[k], `one of the known keys: ${allowed.join(', ')}`);
+  if (kind !== 'nmi' && v.ratePerSec !== undefined && v.ratePerSec !== 0) throw new RcuOptionError(`${key}.ratePerSec`, v.ratePerSec, 'nothing: only NMIs arrive at a rate');
+  if (kind === 'remote' && Array.isArray(v.handler) && v.handler.length > 0) throw new RcuOptionError(`${key}.handler`, v.handler, 'nothing: a remote step runs the other CPU\'s own program');
   const probability = v.probability === undefined ? 0 : v.probability;
   if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) throw new RcuOptionError(`${key}.probability`, probability, 'a number from 0 to 1');
   const ratePerSec = v.ratePerSec === undefined ? 0 : v.ratePerSec;

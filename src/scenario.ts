@@ -2,12 +2,12 @@
 // stop condition). Validated on load — unknown keys rejected, every error naming the key path, the
 // value and what was expected — then executed entirely inside the machine in chunks of jiffies, so
 // a caller can show progress. Built-in scenarios live in src/scenarios/.
-import { RcuOptionError } from './errors.js';
+import { RcuMachineFailure, RcuOptionError } from './errors.js';
 import { createMachine, type Impl } from './create.js';
 import { resolveOptions } from './options.js';
 import { encodeProgram } from './program.js';
 import { rcuSeqDiff } from './rcuscale.js';
-import type { MachineOptions, ProgramOp, RcuMachine, ResolvedOptions, RunInfo, Stats } from './types.js';
+import type { Failure, MachineOptions, ProgramOp, RcuMachine, ResolvedOptions, RunInfo, Stats } from './types.js';
 
 /** rcuscale's kfree test parameters (kernel/rcu/rcuscale.c module parameters, same names). */
 export interface RcuscaleParams {
@@ -191,6 +191,8 @@ export interface ScenarioResult {
   digest: number;
   /** rcuscale's pr_alert line, when the workload is rcuscale-kfree. */
   summary: string | null;
+  /** The deadlock or invariant failure that stopped the run, if any. */
+  failure: Failure | null;
 }
 
 export interface RunScenarioOptions {
@@ -211,21 +213,29 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
   const chunk = run.chunkJiffies ?? 1000;
   let done = false;
   let ran = 0;
-  while (!done && ran < s.maxJiffies) {
-    const n = Math.min(chunk, s.maxJiffies - ran);
-    done = m.run(n);
-    ran += n;
-    run.onProgress?.({ jiffies: m.jiffies(), expectedJiffies: s.expectedJiffies, programsRunning: m.runInfo().programsRunning });
-  }
-  const info = m.runInfo();
-  if (s.barrier && done) {
-    // rcuscale's cleanup runs in a task: wake CPU 0 (idle once its program ended) to call the barrier.
-    if (m.cpuInfo(0).idle) m.setIdle(0, false);
-    m.kvfreeRcuBarrier(0);
+  let info = m.runInfo();
+  let failure: Failure | null = null;
+  try {
+    while (!done && ran < s.maxJiffies) {
+      const n = Math.min(chunk, s.maxJiffies - ran);
+      done = m.run(n);
+      ran += n;
+      info = m.runInfo();
+      run.onProgress?.({ jiffies: m.jiffies(), expectedJiffies: s.expectedJiffies, programsRunning: info.programsRunning });
+    }
+    if (s.barrier && done) {
+      // rcuscale's cleanup runs in a task: wake CPU 0 (idle once its program ended) to call the barrier.
+      if (m.cpuInfo(0).idle) m.setIdle(0, false);
+      m.kvfreeRcuBarrier(0);
+    }
+  } catch (e) {
+    if (!(e instanceof RcuMachineFailure)) throw e;
+    failure = e.failure;
+    done = false;
   }
   const batches = rcuSeqDiff(info.endGpSeq, info.startGpSeq);
   const footprintBytes = info.memBegin - info.memDuring;
-  const summary = s.rcuscale
+  const summary = s.rcuscale && !failure
     ? `Total time taken by all kfree'ers: ${info.endNs - info.startNs} ns, loops: ${s.rcuscale.kfree_loops}, batches: ${batches}, memory footprint: ${Math.floor(footprintBytes / 2 ** 20)}MB`
     : null;
   return {
@@ -237,9 +247,10 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
     batches,
     footprintBytes,
     leftAfterBarrier: s.barrier && done ? m.memoryInfo().objects : -1,
-    jiffies: m.jiffies(),
+    jiffies: failure ? -1 : m.jiffies(),
     digest: m.traceDigest(),
     summary,
+    failure,
   };
 }
 

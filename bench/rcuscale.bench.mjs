@@ -1,0 +1,71 @@
+// rcuscale-kfree throughput: ns per simulated kmalloc + kfree_rcu, the Wasm machine vs the pure-TS
+// baseline side by side (benchmark.js), trace off, whole workload inside the machine. Also the cost
+// of NMI injection (nmi-storm) and the host memory per waiting object. Writes bench/results/rcuscale.*
+// and refreshes the README table. Run: npm run bench.
+import Benchmark from 'benchmark';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createMachine, runScenario } from '../dist/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const LOOPS = 2;
+const ALLOC = 8000;
+const CPUS = 4;
+const pairs = CPUS * LOOPS * ALLOC;
+
+const cases = [
+  { name: `rcuscale-kfree: ${CPUS} CPUs x ${LOOPS} x ${ALLOC} kmalloc + kfree_rcu`, options: {} },
+  { name: 'nmi-storm: same + 100 kHz NMIs calling kmalloc + kfree_rcu_nolock', options: { inject: { nmi: { ratePerSec: 100_000, handler: [{ op: 'kmalloc' }, { op: 'kfree_rcu_nolock' }] } } } },
+];
+
+function scenario(options) {
+  return {
+    name: 'bench',
+    options: { nrCpus: CPUS, maxObjects: 1 << 20, maxPages: 1 << 12, trace: false, ...options },
+    workload: { kind: 'rcuscale-kfree', kfree_loops: LOOPS, kfree_alloc_num: ALLOC, kfree_rcu_test_double: true },
+    barrier: false,
+  };
+}
+
+const rows = [];
+for (const c of cases) {
+  const suite = new Benchmark.Suite(c.name);
+  for (const impl of ['wasm', 'ts']) {
+    suite.add(impl, () => { runScenario(scenario(c.options), { impl }); }, { minSamples: 5 });
+  }
+  suite.on('complete', function () {
+    const res = {};
+    this.forEach((b) => { res[b.name] = b; });
+    const ns = (impl) => (res[impl].stats.mean * 1e9) / pairs;
+    rows.push({ case: c.name, wasmNsPerPair: ns('wasm'), tsNsPerPair: ns('ts'), speedup: ns('ts') / ns('wasm'), rme: { wasm: res.wasm.stats.rme, ts: res.ts.stats.rme } });
+    console.error(`${c.name}: wasm ${ns('wasm').toFixed(1)} ns/pair, ts ${ns('ts').toFixed(1)} ns/pair`);
+  });
+  suite.run();
+}
+
+// Host memory per waiting object: a machine sized for N objects, all queued and waiting.
+function memoryPerObject(impl, n) {
+  global.gc?.();
+  const before = process.memoryUsage();
+  const m = createMachine({ nrCpus: 1, maxObjects: n, maxPages: Math.ceil(n / 507) + 16, trace: false, rcuMinCachedObjs: 0 }, { impl });
+  m.rcuReadLock(0); // no GP can end: everything stays waiting
+  for (let i = 0; i < n; i++) m.kfreeRcu(0, m.kmalloc(0));
+  global.gc?.();
+  const after = process.memoryUsage();
+  const bytes = after.rss - before.rss;
+  void m;
+  return bytes / n;
+}
+const N = 1_000_000;
+const mem = { wasm: memoryPerObject('wasm', N), ts: memoryPerObject('ts', N) };
+
+const header = '| case | Wasm ns per kmalloc + kfree_rcu | TS baseline ns per pair | Wasm speed-up |\n|---|---:|---:|---:|';
+const table = [header, ...rows.map((r) => `| ${r.case} | ${r.wasmNsPerPair.toFixed(1)} (±${r.rme.wasm.toFixed(0)}%) | ${r.tsNsPerPair.toFixed(1)} (±${r.rme.ts.toFixed(0)}%) | ${r.speedup.toFixed(1)}× |`)].join('\n');
+const memLine = `Host memory per waiting object (${N.toLocaleString('en')} objects queued, none freed; RSS growth): Wasm ${mem.wasm.toFixed(0)} B, TS baseline ${mem.ts.toFixed(0)} B.`;
+const meta = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, benchmark.js, trace off, checker counters on.`;
+writeFileSync(`${root}bench/results/rcuscale.json`, JSON.stringify({ meta, rows, mem }, null, 2) + '\n');
+writeFileSync(`${root}bench/results/rcuscale.md`, `${table}\n\n${memLine}\n\n${meta}\n`);
+const readme = readFileSync(`${root}README.md`, 'utf8');
+const start = '<!-- bench:rcuscale:start -->';
+const end = '<!-- bench:rcuscale:end -->';
+if (readme.includes(start)) writeFileSync(`${root}README.md`, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${table}\n\n${memLine}\n\n${meta}\n${end}`));
+console.log(`${table}\n\n${memLine}`);
