@@ -79,6 +79,65 @@ export let cost_rcu_read: u64 = 2;
 export let cost_cond_resched: u64 = 20;
 export let cost_page_alloc: u64 = 250;
 
+// kfree_rcu_nolock (docs/model.md §15), set by config_nolock() before init(); v1 defaults.
+/** MonitorArm (src/shared/codes.ts). */
+export let monitor_arm: u32 = 0;
+/** NolockGate. */
+export let nolock_gate: u32 = 0;
+export let debug_objects: bool = false;
+/** costPointNs: virtual time of a preemption point inside run() (docs/model.md §16.1 step 2). */
+export let cost_point: u64 = 5;
+
+/** Options of docs/model.md §15 and costPointNs (§16.1). */
+export function config_nolock(monitorArm: u32, nolockGate: u32, debugObjects: bool, costPointNs: u32): void {
+  monitor_arm = monitorArm;
+  nolock_gate = nolockGate;
+  debug_objects = debugObjects;
+  cost_point = costPointNs;
+}
+
+// Injection (docs/model.md §16.2), set by config_inject*() before init() (the schedule and handler
+// lengths size the INJ regions); the binding then copies the handler words and the schedule into
+// HANDLER_BASE / SCHED_BASE and calls inject_ready().
+/** Injection sources, indexed by InjectKind (1 nmi, 2 probe, 3 hardirq, 4 remote). */
+export const INJECT_SOURCES: u32 = 5;
+/** Handler nesting bound (docs/model.md §16.1 step 4). */
+export const HANDLER_DEPTH_MAX: u32 = 2;
+// Per source (index = InjectKind), in static data (no AS heap exists):
+//   +0  u64 threshold[5]  floor(probability * 2^32) (u64: probability 1 is 2^32, above every draw)
+//   +40 u32 points[5]     bit p set: the source may fire at point p
+//   +60 u32 hwords[5]     handler words (0 for remote)
+const INJ_CFG: usize = memory.data(80, 8);
+@inline export function inject_threshold(kind: u32): u64 {
+  return load<u64>(INJ_CFG + (kind << 3));
+}
+@inline export function inject_points(kind: u32): u32 {
+  return load<u32>(INJ_CFG + 40 + (kind << 2));
+}
+@inline export function inject_handler_words(kind: u32): u32 {
+  return load<u32>(INJ_CFG + 60 + (kind << 2));
+}
+/** NMIs per second; 0 = no rate NMIs. nmi_period = floor(10^9 / rate) in f64, exactly as the TS side. */
+export let nmi_rate: f64 = 0;
+export let nmi_period: f64 = 0;
+/** Entries of inject.schedule. */
+export let sched_len: u32 = 0;
+
+/** One source: kind (InjectKind), floor(p * 2^32) as f64, points bitmask, handler words. */
+export function config_inject_source(kind: u32, threshold: f64, points: u32, handlerWords: u32): void {
+  if (kind == 0 || kind >= INJECT_SOURCES) return;
+  store<u64>(INJ_CFG + (kind << 3), <u64>threshold);
+  store<u32>(INJ_CFG + 40 + (kind << 2), points);
+  store<u32>(INJ_CFG + 60 + (kind << 2), handlerWords > PROGRAM_WORDS_MAX ? PROGRAM_WORDS_MAX : handlerWords & ~1);
+}
+
+/** The NMI rate and the schedule's length. */
+export function config_inject(ratePerSec: f64, schedLen: u32): void {
+  nmi_rate = ratePerSec > 0 ? ratePerSec : 0;
+  nmi_period = nmi_rate > 0 ? Math.floor(1e9 / nmi_rate) : 0; // Infinity for tiny rates
+  sched_len = schedLen > U31_MAX ? U31_MAX : schedLen;
+}
+
 /** Options of docs/model.md §12 (call before init(): bulkMaxEntr sizes the bulk-page region). */
 export function config_kvfree(
   batched_: bool, drainReady: bool, monitorBacklogRule: bool, rcuMinCachedObjs: u32,

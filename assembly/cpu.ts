@@ -13,6 +13,7 @@ import { irq_enabled_point } from './tick';
 import { bad_arg } from './io';
 import { emit } from './trace';
 import { run_worklist } from './workqueue';
+import { in_hook } from './inject';
 
 // -- queries -----------------------------------------------------------------------------------
 @inline export function top_frame(cpu: u32): Frame {
@@ -116,9 +117,12 @@ export function pop_frame(cpu: u32): void {
   irq_point(cpu);
 }
 
-/** Every successful CPU command ends here (docs/model.md §3). */
+/**
+ * Every successful CPU command ends here (docs/model.md §3), except a nested command called from an
+ * at() hook: the interrupted outer command ends with its own irq-enabled point (§16.4).
+ */
 @inline export function cpu_done(cpu: u32): Status {
-  irq_enabled_point(cpu);
+  if (!in_hook) irq_enabled_point(cpu);
   return Status.Ok;
 }
 

@@ -10,12 +10,14 @@ export {
   TRACE_EVENT_WORDS, TRACE_EVENT_BYTES, PAGE_NEXT_BASE, PAGE_STATE_BASE, OBJ_STATE_BASE,
   OBJ_SNAP_BASE, SLAB_BASE, RCU_HEAD_BYTES, MEMORY_END, KRC_BASE, KRC_STRIDE, KRC_KRW, KRW_STRIDE,
   PSTATE_BASE, PROG_STRIDE, PROG_BASE, PROGRAM_BYTES, BULK_BASE, BULK_STRIDE, BULK_HEADER,
-  OBJ_CHAN_BASE,
+  OBJ_CHAN_BASE, INJ_BASE, INJ_STRIDE, INJ_FRAMES, HANDLER_BASE, HANDLER_OFF_NMI, HANDLER_OFF_PROBE,
+  HANDLER_OFF_HARDIRQ, SCHED_BASE,
 } from './layout';
 export {
   NR_CPUS_MAX, MAX_OBJECTS_LIMIT, MAX_PAGES_LIMIT, TRACE_CAPACITY_LIMIT, FRAMES_MAX, LOCKS_MAX,
   LLISTS_MAX, IRQ_WORKS_MAX, WORKS_MAX, IO_CAP, IRQ_ENABLED_ROUNDS_MAX, WORKLIST_RUN_MAX, U31_MAX,
-  KOBJ_SLOTS, PROGRAM_WORDS_MAX, LOOP_DEPTH_MAX, config_kvfree, config_costs,
+  KOBJ_SLOTS, PROGRAM_WORDS_MAX, LOOP_DEPTH_MAX, config_kvfree, config_costs, config_nolock,
+  config_inject, config_inject_source, HANDLER_DEPTH_MAX,
 } from './config';
 
 // machine
@@ -24,9 +26,11 @@ export {
   cpu_preempt_count, cpu_rcu_nesting, CPU_FLAG_IRQS_DISABLED, CPU_FLAG_IDLE,
   CPU_FLAG_TICK_PENDING, CPU_FLAG_IPI_PENDING,
 } from './machine';
-export { result, result2, io_fill, bad_arg_get } from './io';
+export { result, result2, io_fill, bad_arg_get, result_set, io_chain_get, io_set_chain as io_chain_set } from './io';
 export {
   fail_status, fail_cpu, fail_lock, fail_holder_ctx, fail_acquirer_ctx, fail_reason, fail_arg,
+  fail_point, fail_inj_kind, fail_inj_point, fail_inj_cpu, fail_inj_target, fail_op, fail_op_obj,
+  fail_op_status, FAIL_OP_EXIT,
 } from './failure';
 export { trace_digest, trace_count_get, trace_head_get } from './trace';
 
@@ -89,3 +93,7 @@ export {
   cmd_load_program as load_program, cmd_run as run, run_info, RUN_INFO_F64, run_err_cpu, run_err_op,
   run_err_obj, PROGRAM_SLICE_OPS_MAX,
 } from './workload';
+
+// kfree_rcu_nolock and injection (docs/model.md §15-§16)
+export { cmd_kfree_rcu_nolock as kfree_rcu_nolock } from './nolock';
+export { inject_ready, set_hook_mask, point_hits, bench_point, stats_flush } from './inject';

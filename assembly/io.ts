@@ -40,6 +40,19 @@ export function result2(): u32 {
   return result_value2;
 }
 
+/**
+ * The binding saves and restores the result registers and the pending chain around an at() hook:
+ * nested commands overwrite them while the outer command is still to read its own.
+ */
+export function result_set(v: u32, v2: u32): void {
+  result_value = v;
+  result_value2 = v2;
+}
+
+export function io_chain_get(): u32 {
+  return chain;
+}
+
 export function io_set_chain(first: u32): void {
   chain = first;
 }

@@ -16,7 +16,8 @@ import { Ctx, Ev, IrqWorkFn, Stat, Status } from '../src/shared/codes';
 import { IRQ_WORKS_MAX, NIL, U31_MAX } from './config';
 import { awake_check, cpu_check, cpu_done, pop_frame, push_frame } from './cpu';
 import { bad_arg, set_result } from './io';
-import { cpu_at, irq_work_at, rcu_head_of } from './layout';
+import { cpu_at, ev_handle, irq_work_at, rcu_head_of } from './layout';
+import { krc_irq_work_func } from './nolock';
 import { llist_check, llist_del_all } from './llist';
 import { call_rcu } from './rcu';
 import { stat_inc } from './stats';
@@ -28,11 +29,38 @@ export const IRQ_WORK_LAZY: u8 = 4;
 
 let nr_irq_works: u32 = 0;
 
+// Callbacks of the kernel's irq_works (kfree_rcu_nolock, docs/model.md §15; core-internal values
+// beside the shared IrqWorkFn).
+/** krc.irq_work: krc_defer_drain(). */
+export const IWF_KRC_DEFER_DRAIN: u8 = 0x10;
+/** krc.sched_monitor_irq_work: krc_sched_monitor(). */
+export const IWF_KRC_SCHED_MONITOR: u8 = 0x11;
+/** one-irq-work-lazy-flag: the shared krc.irq_work does both jobs. */
+export const IWF_KRC_BOTH: u8 = 0x12;
+
+/** A kernel irq_work (table index w >= IRQ_WORKS_MAX) with its callback; idle. */
+export function irq_work_init_kernel(w: u32, func: u8, lazy: bool): void {
+  const iw = irq_work_at(w);
+  iw.flags = lazy ? IRQ_WORK_LAZY : 0;
+  iw.func = func;
+  iw.arg = 0;
+  iw.next = NIL;
+  iw.cpu = NIL;
+}
+
 /** irq_work_queue() on the current CPU; false if the work was already pending. */
 export function irq_work_queue(cpu: u32, w: u32): bool {
+  return irq_work_queue_as(cpu, w, (irq_work_at(w).flags & IRQ_WORK_LAZY) != 0);
+}
+
+/**
+ * irq_work_queue() with the list chosen by the caller: the work's own LAZY flag, or the per-call
+ * lazy flag Joel's review proposes (monitorArm 'one-irq-work-lazy-flag', §15.3).
+ */
+export function irq_work_queue_as(cpu: u32, w: u32, lazy: bool): bool {
   const iw = irq_work_at(w);
   if (iw.flags & IRQ_WORK_PENDING) { // irq_work_claim() failed
-    emit(cpu, Ev.IrqWorkQueue, w, 0, 0);
+    emit(cpu, Ev.IrqWorkQueue, ev_handle(w), 0, 0);
     stat_inc(cpu, Stat.irqWorkRejected);
     return false;
   }
@@ -40,7 +68,7 @@ export function irq_work_queue(cpu: u32, w: u32): bool {
   iw.cpu = cpu;
   const c = cpu_at(cpu);
   let ipi: u32 = 0;
-  if (iw.flags & IRQ_WORK_LAZY) {
+  if (lazy) {
     iw.next = c.lazy_list;
     c.lazy_list = w;
   } else {
@@ -52,7 +80,7 @@ export function irq_work_queue(cpu: u32, w: u32): bool {
       ipi = 1;
     }
   }
-  emit(cpu, Ev.IrqWorkQueue, w, 1, ipi);
+  emit(cpu, Ev.IrqWorkQueue, ev_handle(w), 1, ipi);
   stat_inc(cpu, Stat.irqWorkQueued);
   return true;
 }
@@ -64,6 +92,8 @@ function irq_work_func(cpu: u32, w: u32): void {
       iw.arg--;
       irq_work_queue(cpu, w);
     }
+  } else if (iw.func >= IWF_KRC_DEFER_DRAIN) {
+    krc_irq_work_func(cpu, w, iw.func);
   } else if (iw.func == <u8>IrqWorkFn.LlistCallRcu) {
     // the deferred-free pattern: each object keeps the snapshot of its llist_add()
     let o = llist_del_all(cpu, iw.arg);
@@ -92,7 +122,7 @@ export function irq_work_run_list(cpu: u32, lazy: bool): void {
     iw.flags &= ~IRQ_WORK_PENDING;
     iw.cpu = NIL;
     const flags = iw.flags;
-    emit(cpu, Ev.IrqWorkRun, w, 0, 0);
+    emit(cpu, Ev.IrqWorkRun, ev_handle(w), 0, 0);
     stat_inc(cpu, Stat.irqWorkRun);
     if (lazy) stat_inc(cpu, Stat.lazyRun);
     irq_work_func(cpu, w);

@@ -24,7 +24,9 @@
 //        │                                                                                  ▲
 //        └──drain_ready (page's gp_snap done)───────────────────────────────────────────────┘
 //   head ──queue_batch──► krw.head_free ──GP, kfree_rcu_work──► free; head ──drain_ready──► free
-import { Ctx, Ev, KObj, Stat, Status } from '../src/shared/codes';
+import { Ctx, Ev, KObj, Point, Stat, Status } from '../src/shared/codes';
+import { point } from './inject';
+import { nolock_init, nolock_llist_count } from './nolock';
 import { batched, bulk_max_entr, KOBJ_SLOTS, NIL, nr_cpus, obj_size, rcu_min_cached_objs, WORKS_MAX } from './config';
 import {
   awake_check, cpu_check, cpu_ctx, cpu_done, local_irq_restore, local_irq_save, quiescent_here,
@@ -112,11 +114,19 @@ export const KV_INLINE: u32 = 1;
  * kvfree_call_rcu(obj, headless) on the current CPU. The caller checked the object is allocated
  * (and, headless, that the context may sleep). Returns KV_DONE or KV_INLINE.
  */
-export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool): u32 {
+export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: bool = false): u32 {
+  const ch = obj_channel(obj);
+  if (from_step2) { // the nolock spin path and drain: already queued, keeps its snapshot
+    if (!batched) {
+      call_rcu(cpu, obj);
+      return KV_DONE;
+    }
+    store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
+    return kvfree_call_rcu_krc(cpu, obj, ch, false);
+  }
   // 1. the object is queued from now on: its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
-  const ch = obj_channel(obj);
   emit(cpu, Ev.KvfreeCall, obj, <u32>headless, ch);
   stat_inc(cpu, Stat.kvfreeCall);
   kv_page_allocated = false;
@@ -129,15 +139,36 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool): u32 {
     call_rcu(cpu, obj);
     return KV_DONE;
   }
+  return kvfree_call_rcu_krc(cpu, obj, ch, headless);
+}
+
+/**
+ * kvfree_call_rcu(obj, 2-arg) from its step 2 (docs/model.md §15.2: the nolock spin path and the
+ * deferred drain): the object keeps the snapshot of its nolock call.
+ */
+@inline export function kvfree_call_rcu_2(cpu: u32, obj: u32): void {
+  kvfree_call_rcu(cpu, obj, false, true);
+}
+
+/** Steps 2-5 of kvfree_call_rcu (batched). */
+@inline function kvfree_call_rcu_krc(cpu: u32, obj: u32, ch: u32, headless: bool): u32 {
   // 2. krc_this_cpu_lock (tasks never migrate: krc = this CPU's)
   krc_lock(cpu, cpu);
+  point(cpu, <u32>Point.KrcLocked);
   // 3. add_ptr_to_bulk_krc_lock(can_alloc = headless)
-  if (!add_ptr_to_bulk(cpu, obj, ch, headless)) {
+  kv_page_allocated = false; // (after the point: a call nested there may have set it)
+  const added = add_ptr_to_bulk(cpu, obj, ch, headless);
+  // kv_page_allocated is this call's until it returns: calls nested at the points below (injected
+  // handlers, remote steps, hooks) set it for themselves
+  const allocated = kv_page_allocated;
+  if (!added) {
     // 4. no page
     run_page_cache_worker(cpu, cpu);
     if (headless) {
+      point(cpu, <u32>Point.KrcBeforeUnlock);
       krc_unlock(cpu, cpu);
       stat_inc(cpu, Stat.inlineSync);
+      kv_page_allocated = allocated;
       return KV_INLINE;
     }
     const k = krc_at(cpu);
@@ -151,7 +182,9 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool): u32 {
   }
   // 5.
   __schedule_delayed_monitor_work(cpu, cpu);
+  point(cpu, <u32>Point.KrcBeforeUnlock);
   krc_unlock(cpu, cpu);
+  kv_page_allocated = allocated;
   return KV_DONE;
 }
 
@@ -196,10 +229,12 @@ function new_bnode(cpu: u32, can_alloc: bool): u32 {
     return page;
   }
   if (!can_alloc) return NIL;
+  point(cpu, <u32>Point.KrcBeforeUnlock);
   krc_unlock(cpu, cpu);
   const page = alloc_page_ev(cpu);
-  kv_page_allocated = page != NIL;
   krc_lock(cpu, cpu);
+  point(cpu, <u32>Point.KrcLocked);
+  kv_page_allocated = page != NIL; // after the point: calls nested there use the flag too
   return page;
 }
 
@@ -208,6 +243,7 @@ function new_bnode(cpu: u32, can_alloc: bool): u32 {
 export function kfree_rcu_work(cpu: u32, krc: u32, i: u32): void {
   const w = krw_at(krc, i);
   krc_lock(cpu, krc);
+  point(cpu, <u32>Point.WorkLocked);
   const b0 = w.bulk_head_free0;
   const b1 = w.bulk_head_free1;
   const head = w.head_free;
@@ -254,6 +290,7 @@ function put_cached_bnode(cpu: u32, krc: u32, page: u32): void {
   const k = krc_at(krc);
   let cached = false;
   krc_lock(cpu, krc);
+  point(cpu, <u32>Point.PageRefillLocked);
   if (k.nr_bkv_objs < rcu_min_cached_objs) {
     bulk_at(page).next = k.bkvcache;
     k.bkvcache = page;
@@ -284,6 +321,7 @@ export function kwork_run(cpu: u32, w: u32): void {
 /** Every CPU's krc (init). */
 export function kvfree_init(): void {
   for (let cpu: u32 = 0; cpu < nr_cpus; cpu++) krc_init(cpu);
+  nolock_init();
 }
 
 // -- commands (§12.2 check order: BadCpu, BadHandle, CpuIdle, context, object) -------------------
@@ -336,11 +374,11 @@ function pages_on(page: u32): u32 {
   return n;
 }
 
-export const KRC_INFO_WORDS: u32 = 11;
+export const KRC_INFO_WORDS: u32 = 12;
 
 /**
  * krcInfo(): IO words [headCount, bulkCount0, bulkCount1, bulkPages0, bulkPages1, cachedPages,
- * krwBusy0, krwBusy1, monitorPending, workInProgress, backoff].
+ * krwBusy0, krwBusy1, monitorPending, workInProgress, backoff, llistCount].
  */
 export function krc_info(cpu: u32): Status {
   if (cpu >= nr_cpus) return Status.BadCpu;
@@ -356,6 +394,7 @@ export function krc_info(cpu: u32): Status {
   store<u32>(io_ptr(8), dwork_at(kwork_idx(cpu, <u32>KObj.MonitorWork)).pending);
   store<u32>(io_ptr(9), k.work_in_progress);
   store<u32>(io_ptr(10), k.backoff_page_cache_fill);
+  store<u32>(io_ptr(11), nolock_llist_count(cpu));
   return Status.Ok;
 }
 

@@ -10,13 +10,21 @@
 //  STATS    f64[nr_cpus][Stat.STAT_COUNT]    stride STATS_STRIDE (one row per CPU)
 //  LOCK     Lock[LOCKS_MAX + nr_cpus*16]     stride LOCK_STRIDE; API locks, then per CPU 16 kernel
 //                                            slots (slot KObj.KrcLock = krc.lock)
-//  LLIST    u32 first[LLISTS_MAX]            head of each llist (object id or NIL)
-//  IRQW     IrqWork[IRQ_WORKS_MAX]           stride IRQW_STRIDE
+//  LLIST    u32 first[LLISTS_MAX + nr_cpus*16] head of each llist (object id or NIL); API llists,
+//                                            then per CPU 16 kernel slots (KObj.NolockLlist =
+//                                            krc.llist_head of kfree_rcu_nolock, §15.1)
+//  IRQW     IrqWork[IRQ_WORKS_MAX + nr_cpus*16] stride IRQW_STRIDE; API works, then per CPU 16
+//                                            kernel slots (KObj.NolockIrqWork = krc.irq_work,
+//                                            KObj.SchedMonitorIrqWork = krc.sched_monitor_irq_work)
 //  WORK     DelayedWork[WORKS_MAX + nr_cpus*16] stride WORK_STRIDE (work + its timer); API works,
 //                                            then per CPU 16 kernel slots (KObj ids 1..5)
 //  KRC      Krc[nr_cpus]                     stride KRC_STRIDE (struct kfree_rcu_cpu + krw_arr[2])
 //  PSTATE   Prog[nr_cpus]                    stride PROG_STRIDE (interpreter state per CPU)
 //  PROG     u32 words[nr_cpus][1024]         the loaded program: 512 ops of [opcode, arg]
+//  INJ      InjCpu[nr_cpus]                  stride INJ_STRIDE: per-CPU injection state + the
+//                                            handler frames (Prog layout, HANDLER_DEPTH_MAX)
+//  HANDLER  u32 words[nmi | probe | hardirq] the handler programs, back to back (HANDLER_OFF_*)
+//  SCHED    u32 [hit, kind][sched_len]       inject.schedule (hits strictly increasing)
 //  IO       u32[IO_CAP]                      results too large for a return value
 //  TRACE    event[trace_cap]                 TRACE_EVENT_BYTES each (0 bytes when trace is off)
 //  PAGE     u32 next[max_pages], u8 state[max_pages]
@@ -32,10 +40,10 @@
 // Every region starts 64-byte aligned. Handles are indices; addresses never cross the ABI.
 // Host memory per object waiting in a bulk page: obj_size + 1 (state) + 1/8 (channel) + 4 (snap)
 // + ~4.03 (its record, 2044 B page / 507) bytes: 33 B with the default 24-byte objects.
-import { Stat } from '../src/shared/codes';
+import { InjectKind, Stat } from '../src/shared/codes';
 import {
-  bulk_max_entr, FRAMES_MAX, IO_CAP, IRQ_WORKS_MAX, KOBJ_SLOTS, LLISTS_MAX, LOCKS_MAX, LOOP_DEPTH_MAX,
-  max_objects, max_pages, nr_cpus, obj_size, PROGRAM_WORDS_MAX, rcu_head_offset, trace_cap,
+  bulk_max_entr, FRAMES_MAX, HANDLER_DEPTH_MAX, inject_handler_words, IO_CAP, IRQ_WORKS_MAX, KOBJ_SLOTS, LLISTS_MAX, LOCKS_MAX, LOOP_DEPTH_MAX,
+  max_objects, max_pages, nr_cpus, obj_size, PROGRAM_WORDS_MAX, rcu_head_offset, sched_len, trace_cap,
   trace_on, WORKS_MAX,
 } from './config';
 
@@ -207,6 +215,28 @@ import {
   pad: u32;
 }
 
+// InjCpu: per-CPU injection state (docs/model.md §16.1), then HANDLER_DEPTH_MAX handler frames.
+//   +0  next_nmi_ns f64  when the next rate NMI is due on this CPU (f64: 10^9 / rate as TS computes it)
+//   +8  hdepth      u32  handler frames running on this CPU (index of the next free frame)
+//   +12 in_op       u32  1 while an op of this CPU's program executes (run_slice / a remote step)
+//   +16 point[4]    u8   the point each handler frame entered at (Failure.point)
+//   +INJ_FRAMES     Prog[HANDLER_DEPTH_MAX]  stride PROG_STRIDE: pc, len, obj, loop stack of a
+//                        handler program (the same interpreter state as a task program)
+//
+//   ┌ InjCpu ───────────────────────────────────────────────────────────────┐
+//   │ next_nmi_ns │ hdepth │ in_op │ point[0..3] │ pad │ Prog frame 0 │ Prog frame 1 │
+//   └───────────────────────────────────────────────────────────────────────┘
+@unmanaged export class InjCpu {
+  next_nmi_ns: f64;
+  hdepth: u32;
+  in_op: u32;
+  point0: u8;
+  point1: u8;
+  point2: u8;
+  point3: u8;
+  pad: u32;
+}
+
 export const PROG_NONE: u32 = 0;
 export const PROG_RUNNING: u32 = 1;
 export const PROG_BLOCKED: u32 = 2;
@@ -227,6 +257,8 @@ export const OBJ_QUEUED_KRC: u8 = 5;
 
 export const PAGE_FREE: u8 = 0;
 export const PAGE_ALLOCATED: u8 = 1;
+/** Allocated by a kernel flow (bulk page, bkvcache): not freeable through the API (§16.3). */
+export const PAGE_KERNEL: u8 = 2;
 
 // -- derived strides and offsets (exported for the TS side) -----------------------------------
 export const FRAME_STRIDE: u32 = offsetof<Frame>();
@@ -248,6 +280,12 @@ export const PROG_LOOPS: u32 = offsetof<Prog>();
 export const LOOP_ENTRY_BYTES: u32 = 12;
 export const PROG_STRIDE: u32 = (PROG_LOOPS + LOOP_DEPTH_MAX * LOOP_ENTRY_BYTES + 63) & ~63;
 export const PROGRAM_BYTES: u32 = PROGRAM_WORDS_MAX * 4;
+export const INJ_FRAMES: u32 = (offsetof<InjCpu>() + 63) & ~63;
+export const INJ_STRIDE: u32 = INJ_FRAMES + HANDLER_DEPTH_MAX * PROG_STRIDE;
+/** Word offsets of the three handler programs in the HANDLER region (set by layout_init). */
+export let HANDLER_OFF_NMI: u32 = 0;
+export let HANDLER_OFF_PROBE: u32 = 0;
+export let HANDLER_OFF_HARDIRQ: u32 = 0;
 /** An event: [kind | ctx << 8 | cpu << 16, t_lo, t_hi, a, b, c] (docs/model.md §10). */
 export const TRACE_EVENT_WORDS: u32 = 6;
 export const TRACE_EVENT_BYTES: u32 = TRACE_EVENT_WORDS * 4;
@@ -262,6 +300,9 @@ export let WORK_BASE: u32 = 0;
 export let KRC_BASE: u32 = 0;
 export let PSTATE_BASE: u32 = 0;
 export let PROG_BASE: u32 = 0;
+export let INJ_BASE: u32 = 0;
+export let HANDLER_BASE: u32 = 0;
+export let SCHED_BASE: u32 = 0;
 export let IO_BASE: u32 = 0;
 export let TRACE_BASE: u32 = 0;
 export let PAGE_NEXT_BASE: u32 = 0;
@@ -284,12 +325,19 @@ export function layout_init(): bool {
   CPU_BASE = <u32>p; p = align64(p + <u64>nr_cpus * CPU_STRIDE);
   STATS_BASE = <u32>p; p = align64(p + <u64>nr_cpus * STATS_STRIDE);
   LOCK_BASE = <u32>p; p = align64(p + (<u64>LOCKS_MAX + <u64>nr_cpus * KOBJ_SLOTS) * LOCK_STRIDE);
-  LLIST_BASE = <u32>p; p = align64(p + <u64>LLISTS_MAX * 4);
-  IRQW_BASE = <u32>p; p = align64(p + <u64>IRQ_WORKS_MAX * IRQW_STRIDE);
+  LLIST_BASE = <u32>p; p = align64(p + (<u64>LLISTS_MAX + <u64>nr_cpus * KOBJ_SLOTS) * 4);
+  IRQW_BASE = <u32>p; p = align64(p + (<u64>IRQ_WORKS_MAX + <u64>nr_cpus * KOBJ_SLOTS) * IRQW_STRIDE);
   WORK_BASE = <u32>p; p = align64(p + (<u64>WORKS_MAX + <u64>nr_cpus * KOBJ_SLOTS) * WORK_STRIDE);
   KRC_BASE = <u32>p; p = align64(p + <u64>nr_cpus * KRC_STRIDE);
   PSTATE_BASE = <u32>p; p = align64(p + <u64>nr_cpus * PROG_STRIDE);
   PROG_BASE = <u32>p; p = align64(p + <u64>nr_cpus * PROGRAM_BYTES);
+  INJ_BASE = <u32>p; p = align64(p + <u64>nr_cpus * INJ_STRIDE);
+  HANDLER_OFF_NMI = 0;
+  HANDLER_OFF_PROBE = inject_handler_words(<u32>InjectKind.Nmi);
+  HANDLER_OFF_HARDIRQ = HANDLER_OFF_PROBE + inject_handler_words(<u32>InjectKind.Probe);
+  HANDLER_BASE = <u32>p;
+  p = align64(p + (<u64>HANDLER_OFF_HARDIRQ + inject_handler_words(<u32>InjectKind.Hardirq)) * 4);
+  SCHED_BASE = <u32>p; p = align64(p + <u64>sched_len * 8);
   IO_BASE = <u32>p; p = align64(p + <u64>IO_CAP * 4);
   TRACE_BASE = <u32>p; p = align64(p + (trace_on ? <u64>trace_cap * TRACE_EVENT_BYTES : 0));
   PAGE_NEXT_BASE = <u32>p; p = align64(p + <u64>max_pages * 4);
@@ -411,4 +459,29 @@ const F_BULK_HEAD_FREE: usize = offsetof<Krw>('bulk_head_free0');
 }
 @inline export function prog_words_ptr(cpu: u32): usize {
   return PROG_BASE + cpu * PROGRAM_BYTES;
+}
+/** Loop-stack entry i of an interpreter frame (a CPU's Prog or a handler frame). */
+@inline export function frame_loop_ptr(p: Prog, i: u32): usize {
+  return changetype<usize>(p) + PROG_LOOPS + i * LOOP_ENTRY_BYTES;
+}
+
+// -- kfree_rcu_nolock and injection (docs/model.md §15-§16) ------------------------------------
+/** Kernel llist / irq_work of a CPU (KObj id), in the kernel slots of the LLIST / IRQW tables. */
+@inline export function kslot_idx(cpu: u32, id: u32): u32 {
+  return LLISTS_MAX + cpu * KOBJ_SLOTS + id;
+}
+@inline export function inj_at(cpu: u32): InjCpu {
+  return changetype<InjCpu>(INJ_BASE + cpu * INJ_STRIDE);
+}
+/** Handler frame i (0 = outermost) of a CPU. */
+@inline export function hframe_at(cpu: u32, i: u32): Prog {
+  return changetype<Prog>(INJ_BASE + cpu * INJ_STRIDE + INJ_FRAMES + i * PROG_STRIDE);
+}
+/** Words of the handler of InjectKind 1..3. */
+@inline export function handler_words_ptr(kind: u32): usize {
+  const off = kind == <u32>InjectKind.Nmi ? HANDLER_OFF_NMI : kind == <u32>InjectKind.Probe ? HANDLER_OFF_PROBE : HANDLER_OFF_HARDIRQ;
+  return HANDLER_BASE + (off << 2);
+}
+@inline export function sched_ptr(i: u32): usize {
+  return SCHED_BASE + (i << 3);
 }

@@ -14,7 +14,7 @@ import { LLISTS_MAX, NIL } from './config';
 import { awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, io_set_chain, set_result } from './io';
 import {
-  llist_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr,
+  ev_handle, llist_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr,
   rcu_head_of,
 } from './layout';
 import { get_state_synchronize_rcu } from './rcu';
@@ -39,7 +39,7 @@ export function llist_add(cpu: u32, list: u32, obj: u32): bool {
   rcu_head_of(obj).next = first;
   store<u32>(p, obj);
   const wasEmpty = first == NIL;
-  emit(cpu, Ev.LlistAdd, list, obj, <u32>wasEmpty);
+  emit(cpu, Ev.LlistAdd, ev_handle(list), obj, <u32>wasEmpty);
   stat_inc(cpu, Stat.llistAdd);
   return wasEmpty;
 }
@@ -55,7 +55,7 @@ export function llist_del_all(cpu: u32, list: u32): u32 {
     n++;
   }
   llist_del_all_count = n;
-  emit(cpu, Ev.LlistDelAll, list, n, 0);
+  emit(cpu, Ev.LlistDelAll, ev_handle(list), n, 0);
   stat_inc(cpu, Stat.llistDelAll);
   return first;
 }

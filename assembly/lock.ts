@@ -78,6 +78,18 @@ function spin_lock_contended(cpu: u32, lock: u32): void {
   emit(cpu, Ev.LockRelease, ev_handle(lock), 0, 0);
 }
 
+/** raw_spin_trylock() inside a kernel flow (kfree_rcu_nolock's krc.lock). */
+export function spin_trylock(cpu: u32, lock: u32): bool {
+  const l = lock_at(lock);
+  if (l.holder_cpu == NIL) {
+    lock_take(cpu, lock);
+    return true;
+  }
+  emit(cpu, Ev.LockTrylockFail, ev_handle(lock), l.holder_cpu, 0);
+  stat_inc(cpu, Stat.trylockFail);
+  return false;
+}
+
 export function cmd_create_lock(): Status {
   if (nr_locks == LOCKS_MAX) return Status.TableFull;
   lock_init(nr_locks);

@@ -11,7 +11,8 @@
 // monitor_work states:  idle ──queue_delayed_work(delay)──► timer armed ──tick──► on worklist
 //                         ▲         (mod_delayed_work only shortens)                 │
 //                         └───────────────────── runs kfree_rcu_monitor ◄─────────────┘
-import { Ev, KObj, Stat } from '../src/shared/codes';
+import { Ev, KObj, Point, Stat } from '../src/shared/codes';
+import { point } from './inject';
 import { jiffies } from './clock';
 import { bulk_max_entr, drain_ready, kfree_drain_jiffies, monitor_backlog_rule, NIL } from './config';
 import { fail_invariant_arg, Reason } from './failure';
@@ -73,6 +74,7 @@ function kvfree_rcu_drain_ready(cpu: u32, krc: u32): void {
   let ready1: u32 = NIL;
   let head: u32 = NIL;
   krc_lock(cpu, krc);
+  point(cpu, <u32>Point.MonitorLocked);
   for (let ch: u32 = 0; ch < 2; ch++) {
     let ready: u32 = NIL;
     let p = krc_get(k, F_BULK_TAIL, ch); // oldest first
@@ -118,6 +120,7 @@ export function kvfree_rcu_queue_batch(cpu: u32, krc: u32): bool {
   const k = krc_at(krc);
   let queued = false;
   krc_lock(cpu, krc);
+  point(cpu, <u32>Point.MonitorLocked);
   for (let i: u32 = 0; i < 2; i++) {
     const w = krw_at(krc, i);
     if ((w.head_free & w.bulk_head_free0 & w.bulk_head_free1) != NIL) { // need_wait_for_krwp_work

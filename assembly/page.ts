@@ -8,7 +8,7 @@ import { Ev, Stat, Status } from '../src/shared/codes';
 import { max_pages, NIL, page_fail_rate, U31_MAX } from './config';
 import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result } from './io';
-import { PAGE_ALLOCATED, PAGE_FREE, page_next_ptr, page_state_ptr } from './layout';
+import { PAGE_ALLOCATED, PAGE_FREE, PAGE_KERNEL, page_next_ptr, page_state_ptr } from './layout';
 import { prng_next } from './prng';
 import { stat_inc } from './stats';
 import { emit } from './trace';
@@ -20,7 +20,7 @@ let fail_next: u32 = 0;
 export let pages_in_use: u32 = 0;
 
 /** Takes a page, or returns NIL when the allocation fails (injected or exhausted). */
-function alloc_page(cpu: u32): u32 {
+function alloc_page(cpu: u32, state: u8): u32 {
   if (fail_next > 0) {
     fail_next--;
     return NIL;
@@ -33,14 +33,17 @@ function alloc_page(cpu: u32): u32 {
     if (bump == max_pages) return NIL;
     page = bump++;
   }
-  store<u8>(page_state_ptr(page), PAGE_ALLOCATED);
+  store<u8>(page_state_ptr(page), state);
   pages_in_use++;
   return page;
 }
 
-/** allocPage inside a kernel flow: PageAlloc(page or NIL), pageAlloc/pageAllocFail. */
-export function alloc_page_ev(cpu: u32): u32 {
-  const page = alloc_page(cpu);
+/**
+ * allocPage inside a kernel flow: PageAlloc(page or NIL), pageAlloc/pageAllocFail. The page is the
+ * kernel's (a bulk page or a cached one) until freed: freePage() of it is BadHandle (§16.3).
+ */
+export function alloc_page_ev(cpu: u32, state: u8 = PAGE_KERNEL): u32 {
+  const page = alloc_page(cpu, state);
   emit(cpu, Ev.PageAlloc, page, 0, 0);
   stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
   return page;
@@ -60,14 +63,15 @@ export function free_page(cpu: u32, page: u32): void {
 export function cmd_alloc_page(cpu: u32): Status {
   const st = cpu_awake_check(cpu);
   if (st) return st;
-  set_result(alloc_page_ev(cpu));
+  set_result(alloc_page_ev(cpu, PAGE_ALLOCATED));
   return cpu_done(cpu);
 }
 
 export function cmd_free_page(cpu: u32, page: u32): Status {
   let st = cpu_check(cpu);
   if (st) return st;
-  if (page >= bump) return bad_arg(Status.BadHandle, 1);
+  // only pages handed out by allocPage can be freed through the API (docs/model.md §16.3)
+  if (page >= bump || load<u8>(page_state_ptr(page)) == PAGE_KERNEL) return bad_arg(Status.BadHandle, 1);
   st = awake_check(cpu);
   if (st) return st;
   if (load<u8>(page_state_ptr(page)) == PAGE_FREE) return Status.DoubleFree;

@@ -11,7 +11,8 @@
 //                                    │     or, backoff: page_cache_work delayed by the back-off
 //                       timer fires: queue_delayed_work(page_cache_work, 0)
 //   fill_page_cache_func (the work) ──► wip 0, backoff 0
-import { Ev, KObj, Stat, Status } from '../src/shared/codes';
+import { Ev, KObj, Point, Stat, Status } from '../src/shared/codes';
+import { point } from './inject';
 import { jiffies } from './clock';
 import { batched, hz, NIL, nr_cpus, rcu_delay_page_cache_fill_msec, rcu_min_cached_objs, U31_MAX } from './config';
 import { cpu_awake_check, cpu_check, cpu_done, quiescent_here, awake_check } from './cpu';
@@ -60,6 +61,7 @@ export function fill_page_cache_func(cpu: u32, krc: u32): void {
     const page = alloc_page_ev(cpu);
     if (page == NIL) break;
     krc_lock(cpu, krc);
+    point(cpu, <u32>Point.PageRefillLocked);
     bulk_at(page).next = k.bkvcache;
     k.bkvcache = page;
     k.nr_bkv_objs++;

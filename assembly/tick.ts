@@ -24,7 +24,8 @@ import { run_worklist } from './workqueue';
  * Delivers what waited for irqs to come back on: a deferred tick first, then a self-IPI.
  * Runs at the end of every CPU command and wherever irqs may have been re-enabled.
  */
-export function irq_enabled_point(cpu: u32): void {
+// @lazy: see point_slow (assembly/inject.ts); it is reached through the inlined irq_point().
+@lazy export function irq_enabled_point(cpu: u32): void {
   const c = cpu_at(cpu);
   let rounds: u32 = 0;
   while ((c.tick_pending | c.ipi_pending) != 0 && !irqs_disabled(cpu)) {

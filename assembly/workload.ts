@@ -14,7 +14,7 @@
 //                          └──┴─ past the last op / kmalloc fails / an op fails ──► DONE
 // Per op the interpreter touches only its own locals (pc, obj, clock) and the op's kernel path;
 // opcodes and args are trusted (loadProgram's encoder validated them).
-import { Ctx, Ev, Op, Stat, Status } from '../src/shared/codes';
+import { Ctx, Ev, Op, Point, Stat, Status } from '../src/shared/codes';
 import { jiffies, now, set_now, time_after } from './clock';
 import {
   batched, cost_cond_resched, cost_kfree, cost_kfree_rcu, cost_kmalloc, cost_page_alloc,
@@ -22,13 +22,15 @@ import {
   tick_ns, U31_MAX,
 } from './config';
 import { cpu_ctx, cpu_done, irq_point, quiescent_here, top_frame } from './cpu';
-import { fail_invariant, Reason } from './failure';
+import { fail_injected_op, fail_invariant, Reason } from './failure';
 import { bad_arg, set_result } from './io';
 import { kv_page_allocated, KV_INLINE, kvfree_call_rcu } from './krc';
 import {
-  cpu_at, io_ptr, loop_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, obj_state_ptr, Prog, prog_at,
-  PROG_BLOCKED, PROG_DONE, PROG_RUNNING, PROG_SLEEPING, prog_words_ptr,
+  Cpu, cpu_at, frame_loop_ptr, inj_at, io_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, obj_state_ptr, Prog,
+  prog_at, PROG_BLOCKED, PROG_DONE, PROG_RUNNING, PROG_SLEEPING, prog_words_ptr,
 } from './layout';
+import { point, set_timed, set_timed_clock, timed_clock, timed_cpu } from './inject';
+import { kfree_rcu_nolock } from './nolock';
 import { pages_in_use } from './page';
 import { prng_next } from './prng';
 import { call_rcu, gp_seq, poll_state_synchronize_rcu, rcu_qs, start_poll_synchronize_rcu } from './rcu';
@@ -99,8 +101,18 @@ export function cmd_load_program(cpu: u32, nwords: u32): Status {
 
 // -- run ------------------------------------------------------------------------------------------
 /** run(maxJiffies): result() = 1 when every program is done. */
+let in_run = false;
+
 export function cmd_run(max_jiffies: u32): Status {
   if (max_jiffies > U31_MAX) return bad_arg(Status.BadArgument, 0);
+  if (in_run) return Status.BadContext; // from a hook inside run(): programs are already running
+  in_run = true;
+  const st = run_loop(max_jiffies);
+  in_run = false;
+  return st;
+}
+
+function run_loop(max_jiffies: u32): Status {
   let slices: u32 = 0;
   const n = nr_cpus;
   while (not_done > 0) {
@@ -137,9 +149,9 @@ function program_end(cpu: u32, p: Prog, clock: u64, code: u32): void {
 }
 
 /** A failing op: no effect, no cost; the program is done without any event. */
-function op_fail(cpu: u32, p: Prog, op: u32, obj: u32, st: Status): Status {
+function op_fail(cpu: u32, p: Prog, obj: u32, st: Status): Status {
   run_err_cpu = cpu;
-  run_err_op = op;
+  run_err_op = failed_op;
   run_err_obj = obj;
   p.state = PROG_DONE;
   not_done--;
@@ -170,35 +182,290 @@ function op_kvfree_rcu(cpu: u32, p: Prog, obj: u32): u64 {
 }
 
 /** rcuscale's si_mem_available() filter. */
-function mem_sample(cpu: u32, p: Prog, period: u32): void {
+function mem_sample(p: Prog, period: u32): void {
   const total = <f64>max_objects * <f64>obj_size + <f64>max_pages * 4096.0;
   const avail = total - (<f64>objs_in_use * <f64>obj_size + <f64>pages_in_use * 4096.0);
   if (mem_during == 0) {
     mem_begin = avail;
     mem_during = avail;
   } else if (period > 0) {
-    const index = p.depth > 0 ? load<u32>(loop_ptr(cpu, p.depth - 1), 8) : 0;
+    const index = p.depth > 0 ? load<u32>(frame_loop_ptr(p, p.depth - 1), 8) : 0;
     if (index % period == 0) mem_during = Math.floor((mem_during + avail) / 2);
   }
 }
 
-/** One CPU's slice of the jiffy ending at B (ns). */
+/** Cost (ns) of the op exec_op() just executed. */
+let op_cost: u64 = 0;
+/** The command a failing op reports (kfree_rcu_mix: the form drawn). */
+let failed_op: u32 = 0;
+/**
+ * Executes the op at f.pc (a task program's Prog or a handler frame, docs/model.md §14.1, §16.1)
+ * on `cpu`, advancing f.pc and updating f.obj; leaves its cost in op_cost. Returns the op's typed
+ * error (the op had no effect; f.pc still names it) or Ok. `handler` is a compile-time constant
+ * after inlining: handler frames never block, sleep or sample memory for runInfo.
+ */
+@inline function exec_op(cpu: u32, c: Cpu, f: Prog, words: usize, handler: bool): Status {
+  const pc = f.pc;
+  const w = words + (pc << 2);
+  let op = load<u32>(w);
+  const arg = load<u32>(w, 4);
+  f.pc = pc + 2;
+  const obj = f.obj;
+  let cost: u64 = 0;
+  let st = Status.Ok;
+  // Checked ops test CpuIdle first (an interactive setIdle between runs); loop, end, mem_sample
+  // and ops on a missing obj are never checked.
+  switch (op) {
+    case Op.Kmalloc:
+    case Op.Vmalloc: {
+      if (c.idle) { st = Status.CpuIdle; break; }
+      const o = slab_alloc(cpu, op - <u32>Op.Kmalloc);
+      if (o == NIL) {
+        if (handler) { // kmalloc_nolock() returns NULL: the handler goes on without an object
+          stat_inc(cpu, Stat.allocFail);
+          f.obj = NIL;
+        } else {
+          program_end(cpu, f, timed_clock, 1); // rcuscale's -ENOMEM: the program ends, nothing charged
+        }
+        break;
+      }
+      f.obj = o;
+      cost = cost_kmalloc;
+      break;
+    }
+    case Op.KfreeRcu: {
+      if (obj == NIL) break;
+      if (c.idle) { st = Status.CpuIdle; break; }
+      if (!batched) {
+        const ctx = cpu_ctx(cpu);
+        if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+      }
+      st = obj_allocated(obj, Status.NotAllocated);
+      if (st) break;
+      f.obj = NIL;
+      kvfree_call_rcu(cpu, obj, false);
+      cost = cost_kfree_rcu;
+      break;
+    }
+    case Op.KfreeRcuNolock: {
+      if (obj == NIL) break;
+      if (c.idle) { st = Status.CpuIdle; break; }
+      st = obj_allocated(obj, Status.NotAllocated);
+      if (st) break;
+      f.obj = NIL;
+      kfree_rcu_nolock(cpu, obj);
+      cost = cost_kfree_rcu;
+      break;
+    }
+    case Op.KvfreeRcu: {
+      if (obj == NIL) break;
+      if (c.idle) { st = Status.CpuIdle; break; }
+      if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+      st = obj_allocated(obj, Status.NotAllocated);
+      if (st) break;
+      f.obj = NIL;
+      cost = op_kvfree_rcu(cpu, f, obj);
+      break;
+    }
+    case Op.KfreeRcuMix: {
+      if (obj == NIL) break;
+      const headless = (prng_next() & 0x800) != 0; // drawn before any check
+      if (c.idle) {
+        op = headless ? <u32>Op.KvfreeRcu : <u32>Op.KfreeRcu;
+        st = Status.CpuIdle;
+        break;
+      }
+      if (headless) {
+        op = <u32>Op.KvfreeRcu;
+        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+        st = obj_allocated(obj, Status.NotAllocated);
+        if (st) break;
+        f.obj = NIL;
+        cost = op_kvfree_rcu(cpu, f, obj);
+      } else {
+        op = <u32>Op.KfreeRcu;
+        if (!batched) {
+          const ctx = cpu_ctx(cpu);
+          if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+        }
+        st = obj_allocated(obj, Status.NotAllocated);
+        if (st) break;
+        f.obj = NIL;
+        kvfree_call_rcu(cpu, obj, false);
+        cost = cost_kfree_rcu;
+      }
+      break;
+    }
+    case Op.CallRcu: {
+      if (obj == NIL) break;
+      if (c.idle) { st = Status.CpuIdle; break; }
+      const ctx = cpu_ctx(cpu);
+      if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
+      const s = load<u8>(obj_state_ptr(obj));
+      if (s == OBJ_FREE) { st = Status.NotAllocated; break; }
+      if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) { st = Status.AlreadyQueued; break; }
+      f.obj = NIL;
+      call_rcu(cpu, obj);
+      cost = cost_kfree_rcu;
+      break;
+    }
+    case Op.Kfree: {
+      if (obj == NIL) break;
+      if (c.idle) { st = Status.CpuIdle; break; }
+      st = obj_allocated(obj, Status.DoubleFree);
+      if (st) break;
+      f.obj = NIL;
+      kfree_allocated(cpu, obj);
+      cost = cost_kfree;
+      break;
+    }
+    case Op.RcuReadLock: {
+      if (c.idle) { st = Status.CpuIdle; break; }
+      const n = c.rcu_nesting + 1;
+      c.rcu_nesting = n;
+      emit(cpu, Ev.RcuReadLock, n, 0, 0);
+      cost = cost_rcu_read;
+      break;
+    }
+    case Op.RcuReadUnlock: {
+      if (c.idle) { st = Status.CpuIdle; break; }
+      if (c.rcu_nesting == top_frame(cpu).rcu_nesting) { st = Status.Unbalanced; break; }
+      const n = c.rcu_nesting - 1;
+      c.rcu_nesting = n;
+      emit(cpu, Ev.RcuReadUnlock, n, 0, 0);
+      cost = cost_rcu_read;
+      break;
+    }
+    case Op.CondResched: {
+      if (c.idle) { st = Status.CpuIdle; break; }
+      if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
+      emit(cpu, Ev.CondResched, 0, 0, 0);
+      rcu_qs(cpu);
+      run_worklist(cpu);
+      cost = cost_cond_resched;
+      break;
+    }
+    case Op.Sleep: {
+      if (c.idle) { st = Status.CpuIdle; break; }
+      if (!quiescent_here(cpu)) { st = Status.NotIdle; break; }
+      // (never in a handler: its frame is not task, so the rule above refused it)
+      c.idle = 1;
+      emit(cpu, Ev.IdleEnter, 0, 0, 0);
+      rcu_qs(cpu);
+      f.wait = jiffies + arg;
+      f.state = PROG_SLEEPING;
+      break;
+    }
+    case Op.Loop: {
+      const lp = frame_loop_ptr(f, f.depth++);
+      store<u32>(lp, pc + 2, 0); // start: the op after `loop`
+      store<u32>(lp, arg, 4); // remaining
+      store<u32>(lp, 0, 8); // iteration index
+      break;
+    }
+    case Op.End: {
+      const lp = frame_loop_ptr(f, f.depth - 1);
+      store<u32>(lp, load<u32>(lp, 8) + 1, 8);
+      const left = load<u32>(lp, 4) - 1;
+      store<u32>(lp, left, 4);
+      if (left > 0) f.pc = load<u32>(lp, 0);
+      else f.depth--;
+      break;
+    }
+    case Op.MemSample: {
+      mem_sample(f, arg);
+      break;
+    }
+    default:
+      unreachable();
+  }
+  if (st) {
+    f.pc = pc;
+    f.obj = obj;
+    failed_op = op;
+  }
+  op_cost = cost;
+  return st;
+}
+
+/** exec_op() of a task program, out of line (run_slice's cold ops). */
+function exec_op_task(cpu: u32, c: Cpu, p: Prog, words: usize): Status {
+  return exec_op(cpu, c, p, words, false);
+}
+
+/** Ops of the current slice (docs/model.md §14.1 bound); remote steps do not count. */
+let slice_ops: u32 = 0;
+
+/** Program control and ops on a missing obj are not kernel code: no task-op point (§16.4). */
+@inline function has_task_op_point(op: u32, obj: u32): bool {
+  if (op == <u32>Op.Loop || op == <u32>Op.End || op == <u32>Op.MemSample) return false;
+  if (obj != NIL) return true;
+  return !(op == <u32>Op.KfreeRcu || op == <u32>Op.KvfreeRcu || op == <u32>Op.KfreeRcuMix ||
+    op == <u32>Op.CallRcu || op == <u32>Op.Kfree || op == <u32>Op.KfreeRcuNolock);
+}
+
+/**
+ * One slice-loop iteration of `cpu`'s program (docs/model.md §16.4), also a remote step's one op:
+ * now = clock; end, or [task-op] + the op + clock = max(clock, opStart + cost); then the
+ * irq-enabled point. Every point reached on this CPU meanwhile is timed on p.clock. A failing op
+ * is the program's typed error in a slice, and poisons the machine in a remote step.
+ */
+@inline function step_program(cpu: u32, c: Cpu, p: Prog, in_slice: bool): Status {
+  let st = Status.Ok;
+  set_now(timed_clock);
+  if (p.pc >= p.len) {
+    program_end(cpu, p, timed_clock, 0);
+  } else {
+    if (in_slice) {
+      if (slice_ops == PROGRAM_SLICE_OPS_MAX) fail_invariant(cpu, Reason.ProgramOps);
+      slice_ops++;
+    }
+    if (!started) {
+      started = true;
+      start_ns = now;
+      start_gp = gp_seq;
+    }
+    const opStart = timed_clock;
+    const words = prog_words_ptr(cpu);
+    if (has_task_op_point(load<u32>(words + (p.pc << 2)), p.obj)) point(cpu, <u32>Point.TaskOp);
+    st = exec_op(cpu, c, p, words, false);
+    if (st) {
+      if (!in_slice) injected_op_failed(cpu, p.obj, st); // aborts
+      st = op_fail(cpu, p, p.obj, st);
+    } else {
+      const end = opStart + op_cost;
+      if (end > timed_clock) set_timed_clock(end);
+    }
+  }
+  if (st == Status.Ok) irq_point(cpu);
+  return st;
+}
+
+/**
+ * One CPU's slice of the jiffy ending at B (ns): the slice loop of docs/model.md §14.1 / §16.4, with
+ * pc and obj in locals (the hot loop of every workload). It is step_program() + exec_op() written
+ * out: the same checks, effects and order (the differential tests run both, the remote steps use
+ * those). For the whole slice this CPU's program is the timed one (its clock in timed_clock) and
+ * is "stepping" (in_op: remote steps skip it): between two of its iterations nothing else runs.
+ */
 function run_slice(cpu: u32, B: u64): Status {
   const p = prog_at(cpu);
   if (p.state != PROG_RUNNING) return Status.Ok;
   const base = now;
   const c = cpu_at(cpu);
+  const inj = inj_at(cpu);
+  set_timed(cpu, p.clock > base ? p.clock : base);
+  inj.in_op = 1;
   const words = prog_words_ptr(cpu);
   const len = p.len;
   let pc = p.pc;
   let obj = p.obj;
-  let clock = p.clock > base ? p.clock : base;
   let ops: u32 = 0;
   let st = Status.Ok;
-  while (clock < B) {
-    set_now(clock);
+  while (timed_clock < B) {
+    set_now(timed_clock);
     if (pc >= len) {
-      program_end(cpu, p, clock, 0);
+      program_end(cpu, p, timed_clock, 0);
       irq_point(cpu);
       break;
     }
@@ -206,12 +473,14 @@ function run_slice(cpu: u32, B: u64): Status {
     ops++;
     if (!started) {
       started = true;
-      start_ns = clock;
+      start_ns = now;
       start_gp = gp_seq;
     }
+    const opStart = timed_clock;
     const w = words + (pc << 2);
     let op = load<u32>(w);
     const arg = load<u32>(w, 4);
+    if (has_task_op_point(op, obj)) point(cpu, <u32>Point.TaskOp);
     pc += 2;
     let cost: u64 = 0;
     // Checked ops test CpuIdle first (an interactive setIdle between runs); loop, end, mem_sample
@@ -222,7 +491,7 @@ function run_slice(cpu: u32, B: u64): Status {
         if (c.idle) { st = Status.CpuIdle; break; }
         const o = slab_alloc(cpu, op - <u32>Op.Kmalloc);
         if (o == NIL) { // rcuscale's -ENOMEM: the program ends, nothing charged
-          program_end(cpu, p, clock, 1);
+          program_end(cpu, p, timed_clock, 1);
           break;
         }
         obj = o;
@@ -239,6 +508,16 @@ function run_slice(cpu: u32, B: u64): Status {
         st = obj_allocated(obj, Status.NotAllocated);
         if (st) break;
         kvfree_call_rcu(cpu, obj, false);
+        obj = NIL;
+        cost = cost_kfree_rcu;
+        break;
+      }
+      case Op.KfreeRcuNolock: {
+        if (obj == NIL) break;
+        if (c.idle) { st = Status.CpuIdle; break; }
+        st = obj_allocated(obj, Status.NotAllocated);
+        if (st) break;
+        kfree_rcu_nolock(cpu, obj);
         obj = NIL;
         cost = cost_kfree_rcu;
         break;
@@ -304,51 +583,15 @@ function run_slice(cpu: u32, B: u64): Status {
         cost = cost_kfree;
         break;
       }
-      case Op.RcuReadLock: {
-        if (c.idle) { st = Status.CpuIdle; break; }
-        const n = c.rcu_nesting + 1;
-        c.rcu_nesting = n;
-        emit(cpu, Ev.RcuReadLock, n, 0, 0);
-        cost = cost_rcu_read;
-        break;
-      }
-      case Op.RcuReadUnlock: {
-        if (c.idle) { st = Status.CpuIdle; break; }
-        if (c.rcu_nesting == top_frame(cpu).rcu_nesting) { st = Status.Unbalanced; break; }
-        const n = c.rcu_nesting - 1;
-        c.rcu_nesting = n;
-        emit(cpu, Ev.RcuReadUnlock, n, 0, 0);
-        cost = cost_rcu_read;
-        break;
-      }
-      case Op.CondResched: {
-        if (c.idle) { st = Status.CpuIdle; break; }
-        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
-        emit(cpu, Ev.CondResched, 0, 0, 0);
-        rcu_qs(cpu);
-        run_worklist(cpu);
-        cost = cost_cond_resched;
-        break;
-      }
-      case Op.Sleep: {
-        if (c.idle) { st = Status.CpuIdle; break; }
-        if (!quiescent_here(cpu)) { st = Status.NotIdle; break; }
-        c.idle = 1;
-        emit(cpu, Ev.IdleEnter, 0, 0, 0);
-        rcu_qs(cpu);
-        p.wait = jiffies + arg;
-        p.state = PROG_SLEEPING;
-        break;
-      }
       case Op.Loop: {
-        const lp = loop_ptr(cpu, p.depth++);
+        const lp = frame_loop_ptr(p, p.depth++);
         store<u32>(lp, pc, 0); // start: the op after `loop`
         store<u32>(lp, arg, 4); // remaining
         store<u32>(lp, 0, 8); // iteration index
         break;
       }
       case Op.End: {
-        const lp = loop_ptr(cpu, p.depth - 1);
+        const lp = frame_loop_ptr(p, p.depth - 1);
         store<u32>(lp, load<u32>(lp, 8) + 1, 8);
         const left = load<u32>(lp, 4) - 1;
         store<u32>(lp, left, 4);
@@ -356,27 +599,84 @@ function run_slice(cpu: u32, B: u64): Status {
         else p.depth--;
         break;
       }
-      case Op.MemSample: {
-        mem_sample(cpu, p, arg);
-        break;
+      default: { // the rest (rcu_read_*, cond_resched, sleep, mem_sample): the shared executor
+        p.pc = pc - 2;
+        p.obj = obj;
+        st = exec_op_task(cpu, c, p, words);
+        op = failed_op;
+        pc = p.pc;
+        cost = op_cost;
       }
-      default:
-        unreachable();
     }
     if (st) {
-      st = op_fail(cpu, p, op, obj, st);
+      failed_op = op;
+      st = op_fail(cpu, p, obj, st);
       pc -= 2;
       break;
     }
-    clock += cost;
+    const endAt = opStart + cost;
+    if (endAt > timed_clock) set_timed_clock(endAt);
     irq_point(cpu);
     if (p.state != PROG_RUNNING) break;
   }
   p.pc = pc;
   p.obj = obj;
-  p.clock = clock;
+  p.clock = timed_clock;
+  inj.in_op = 0;
+  set_timed(NIL, 0);
   set_now(base);
   return st;
+}
+
+/**
+ * A remote step on `cpu` (docs/model.md §16.4): one slice-loop iteration of its running program at
+ * clock = max(its clock, now), not counted against its slice bound. The caller restores `now`.
+ */
+export function remote_step(cpu: u32): void {
+  const p = prog_at(cpu);
+  const saved_timed = timed_cpu;
+  const saved_clock = timed_clock;
+  const inj = inj_at(cpu);
+  set_timed(cpu, p.clock > now ? p.clock : now);
+  inj.in_op = 1;
+  step_program(cpu, cpu_at(cpu), p, false);
+  inj.in_op = 0;
+  p.clock = timed_clock;
+  set_timed(saved_timed, saved_clock);
+}
+
+/**
+ * Runs a handler program to its end in the frame the injection pushed (docs/model.md §16.4): its
+ * own obj register and loop stack, no task-op points; at a timed point its ops take the
+ * interrupted program's time. A failing op poisons the machine (injected_op_failed).
+ */
+export function run_handler(cpu: u32, f: Prog, words: usize, len: u32): void {
+  const c = cpu_at(cpu);
+  f.state = PROG_RUNNING;
+  f.pc = 0;
+  f.len = len;
+  f.obj = NIL;
+  f.depth = 0;
+  let ops: u32 = 0;
+  while (f.pc < len) {
+    if (ops == PROGRAM_SLICE_OPS_MAX) fail_invariant(cpu, Reason.HandlerOps);
+    ops++;
+    const timed = timed_cpu == cpu;
+    const opStart = timed_clock;
+    if (timed) set_now(opStart);
+    const st = exec_op(cpu, c, f, words, true);
+    if (st) injected_op_failed(cpu, f.obj, st); // aborts
+    if (timed) {
+      const end = opStart + op_cost;
+      if (end > timed_clock) set_timed_clock(end);
+    }
+  }
+  f.state = PROG_DONE;
+}
+
+/** An op run by an injected action failed: the interrupted code cannot go on (Invariant). */
+function injected_op_failed(cpu: u32, obj: u32, st: Status): void {
+  fail_injected_op(cpu, failed_op, obj, <u32>st);
 }
 
 /** After each run() tick, CPUs in order: wake programs whose GP is done or whose sleep is over. */

@@ -125,9 +125,10 @@ function explorerRng(seed: number): () => number {
 
 function* exhaustiveSchedules(hits: number, kinds: InjectKindName[], depth: number): Generator<ScheduleEntry[]> {
   yield [];
-  if (depth >= 1) for (let a = 0; a < hits; a++) for (const k of kinds) yield [{ hit: a, kind: k }];
+  // Point hits are numbered from 1 (docs/model.md §16.1).
+  if (depth >= 1) for (let a = 1; a <= hits; a++) for (const k of kinds) yield [{ hit: a, kind: k }];
   if (depth >= 2) {
-    for (let a = 0; a < hits; a++) for (let b = a + 1; b < hits; b++) for (const ka of kinds) for (const kb of kinds) yield [{ hit: a, kind: ka }, { hit: b, kind: kb }];
+    for (let a = 1; a <= hits; a++) for (let b = a + 1; b <= hits; b++) for (const ka of kinds) for (const kb of kinds) yield [{ hit: a, kind: ka }, { hit: b, kind: kb }];
   }
 }
 
@@ -172,7 +173,7 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreReport {
     } else {
       for (;;) {
         const n = 1 + (rng() % depth);
-        const hits = [...new Set(Array.from({ length: n }, () => rng() % Math.max(1, pointHits)))].sort((a, b) => a - b);
+        const hits = [...new Set(Array.from({ length: n }, () => 1 + (rng() % Math.max(1, pointHits))))].sort((a, b) => a - b);
         yield { scenario, seed: baseSeed, schedule: hits.map((hit) => ({ hit, kind: kinds[rng() % kinds.length] })) };
       }
     }

@@ -16,7 +16,15 @@ const PROGRAMS: ProgramOp[][] = [
   [{ op: 'kmalloc' }, { op: 'rcu_read_lock' }, { op: 'sleep', jiffies: 2 }, { op: 'rcu_read_unlock' }, { op: 'kfree_rcu_mix' }],
   [{ op: 'loop', n: 2, body: [{ op: 'mem_sample', period: 1 }, { op: 'kmalloc' }, { op: 'call_rcu' }, { op: 'kmalloc' }, { op: 'kfree' }] }],
   [{ op: 'loop', n: 50000, body: [{ op: 'kmalloc' }, { op: 'kfree_rcu' }] }],
+  [{ op: 'loop', n: 3, body: [{ op: 'kmalloc' }, { op: 'kfree_rcu_nolock' }, { op: 'kmalloc' }, { op: 'kfree_rcu' }] }],
 ];
+
+const HANDLERS: ProgramOp[][] = [
+  [{ op: 'kmalloc' }, { op: 'kfree_rcu_nolock' }],
+  [{ op: 'kmalloc' }, { op: 'kfree_rcu' }],
+  [{ op: 'kmalloc' }, { op: 'kfree' }],
+];
+const POINTS = ['task-op', 'nolock-entry', 'krc-locked', 'krc-before-unlock', 'llist-drain', 'monitor-locked', 'work-locked', 'page-refill-locked'] as const;
 
 const CTXS = ['softirq', 'hardirq', 'nmi', 'probe'] as const;
 
@@ -77,6 +85,10 @@ function cmdArb(nrCpus: number): fc.Arbitrary<Cmd> {
     { weight: 6, arbitrary: c1('kmallocKfreeRcu') },
     { weight: 3, arbitrary: c1('kmallocKvfreeRcu') },
     { weight: 1, arbitrary: c2('nmiSpinLock', fc.integer({ min: 0, max: 1 })) },
+    // kfree_rcu_nolock and injection (docs/model.md §15-§16)
+    { weight: 4, arbitrary: c2('kfreeRcuNolock', obj) },
+    { weight: 3, arbitrary: c1('kmallocKfreeRcuNolock') },
+    { weight: 2, arbitrary: c2('nmiKfreeRcuNolock', obj) },
     { weight: 2, arbitrary: c2('kvfreeRcu', obj) },
     { weight: 2, arbitrary: c1('vmalloc') },
     { weight: 1, arbitrary: c1('kvfreeRcuBarrier') },
@@ -106,6 +118,8 @@ function apply(m: RcuMachine, h: ReturnType<typeof setup>, cmd: Cmd): unknown {
     case 'run': return m.run(a);
     case 'kmallocKfreeRcu': return m.kfreeRcu(a, m.kmalloc(a));
     case 'kmallocKvfreeRcu': return m.kvfreeRcu(a, m.kmalloc(a));
+    case 'kmallocKfreeRcuNolock': return m.kfreeRcuNolock(a, m.kmalloc(a));
+    case 'nmiKfreeRcuNolock': m.enter(a, 'nmi'); m.kfreeRcuNolock(a, b); return m.exit(a);
     case 'nmiSpinLock': m.enter(a, 'nmi'); return m.spinLock(a, h.locks[b]);
     default: return (m as unknown as Record<string, (...x: number[]) => unknown>)[name](a, b);
   }
@@ -148,13 +162,29 @@ const KVFREE_OPTS = fc.record({
   rcuMinCachedObjs: fc.integer({ min: 0, max: 2 }),
   kfreeDrainJiffies: fc.integer({ min: 1, max: 8 }),
   rcuDelayPageCacheFillMsec: fc.constantFrom(0, 1, 3),
+  monitorArm: fc.constantFrom('lazy-irq-work', 'irq-work', 'lazy-irq-work-unless-pending', 'one-irq-work-lazy-flag'),
+  nolockGate: fc.constantFrom('allow-spin', 'in-nmi'),
+  debugObjects: fc.boolean(),
+  // Half the sequences run without injection, so paths that need a quiet stretch (drain_ready) happen too.
+  inject: fc.option(fc.record({
+    nmi: fc.record({
+      probability: fc.constantFrom(0, 0.05, 0.3),
+      ratePerSec: fc.constantFrom(0, 0, 2_000_000),
+      points: fc.subarray([...POINTS], { minLength: 1 }),
+      handler: fc.constantFrom(...HANDLERS),
+    }),
+    probe: fc.record({ probability: fc.constantFrom(0, 0.1), points: fc.subarray([...POINTS], { minLength: 1 }), handler: fc.constantFrom(...HANDLERS) }),
+    hardirq: fc.record({ probability: fc.constantFrom(0, 0.1), handler: fc.constantFrom(...HANDLERS) }),
+    remote: fc.record({ probability: fc.constantFrom(0, 0.1) }),
+  }), { nil: undefined }),
 });
 
 /** Paths the sequences must have exercised (coverage marks). */
-const REACH = ['bulkInsert', 'headInsert', 'bnodeFromCache', 'inlineSync', 'monitorRun', 'drainReadyFreed', 'batchQueued',
+const REACH = ['nolockCall', 'nolockDeferred', 'nolockDrained', 'trylockFail', 'monitorArmLazy', 'monitorArmSkipped', 'nolockDrainDelayed',
+  'injectNmi', 'injectProbe', 'injectHardirq', 'remoteSteps', 'injectRefused', 'bulkInsert', 'headInsert', 'bnodeFromCache', 'inlineSync', 'monitorRun', 'drainReadyFreed', 'batchQueued',
   'batchSlotBusy', 'kfreeRcuWorkRun', 'bulkFreed', 'listFreed', 'pageCacheFill', 'shrinkScan', 'barrier', 'allocFail', 'monitorShorten'];
 
-const RUNS = process.env.LONG ? 20000 : 1000;
+const RUNS = process.env.LONG ? 20000 : 2000;
 // A fixed seed keeps `npm test` reproducible; LONG runs (and FC_SEED) explore other sequences.
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.LONG ? Date.now() % 2 ** 31 : 20261203;
 
@@ -170,7 +200,7 @@ describe('differential: Wasm machine vs TS baseline', () => {
         fc.nat(),
         KVFREE_OPTS,
         ([nrCpus, cmds], seed, kv) => {
-          const opts: MachineOptions = { nrCpus, seed, maxObjects: 8, maxPages: 3, rcuStallJiffies: 12, gpSeqStart: 0xffffffe0, ...kv };
+          const opts: MachineOptions = { nrCpus, seed, maxObjects: 8, maxPages: 3, rcuStallJiffies: 12, gpSeqStart: 0xffffffe0, ...(kv as MachineOptions) };
           const w = createMachine(opts, { impl: 'wasm' });
           const t = createMachine(opts, { impl: 'ts' });
           const hw = setup(w);

@@ -65,6 +65,28 @@ export interface CoreExports {
   vmalloc: Cmd1; kfree_rcu: Cmd2; kvfree_rcu: Cmd2; kvfree_rcu_barrier: Cmd1; shrink: Cmd2;
   krc_info: Cmd1; memory_info: Cmd0; memory_bytes: Cmd0;
   load_program: Cmd2; run: Cmd1; run_info: Cmd0;
+  // kfree_rcu_nolock and injection (config_* before init; the handlers and the schedule are copied
+  // to HANDLER_BASE / SCHED_BASE after init, then inject_ready())
+  config_nolock(monitorArm: number, nolockGate: number, debugObjects: number, costPointNs: number): void;
+  config_inject_source(kind: number, threshold: number, points: number, handlerWords: number): void;
+  config_inject(ratePerSec: number, schedLen: number): void;
+  inject_ready(): void; stats_flush(): void; set_hook_mask(mask: number): void; point_hits: Cmd0; bench_point: Cmd3;
+  kfree_rcu_nolock: Cmd3;
+  HANDLER_BASE: Global; HANDLER_OFF_NMI: Global; HANDLER_OFF_PROBE: Global; HANDLER_OFF_HARDIRQ: Global; SCHED_BASE: Global;
+  INJ_BASE: Global; INJ_STRIDE: Global; INJ_FRAMES: Global; HANDLER_DEPTH_MAX: Global;
+  fail_point: Global; fail_inj_kind: Global; fail_inj_point: Global; fail_inj_cpu: Global; fail_inj_target: Global;
+  fail_op: Global; fail_op_obj: Global; fail_op_status: Global; FAIL_OP_EXIT: Global;
+  result_set(v: number, v2: number): void; io_chain_get: Cmd0; io_chain_set(c: number): void;
+}
+
+/** What the core calls back: `on_point` only for points with a registered at() hook. */
+export interface CoreImports {
+  onPoint(cpu: number, point: number, hit: number): void;
+}
+
+/** An exception raised by the core itself (an abort or a trap), as opposed to one thrown by a hook. */
+export function isCoreTrap(e: unknown): boolean {
+  return e instanceof WasmAbort || e instanceof WebAssembly.RuntimeError;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -82,12 +104,15 @@ function readString(memory: WebAssembly.Memory | null, ptr: number): string {
 }
 
 /** A fresh instance of the core with its own memory (not yet init()ed). */
-export function instantiateCore(): CoreExports {
+export function instantiateCore(imports: CoreImports | null = null): CoreExports {
   compiled ??= new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   let memory: WebAssembly.Memory | null = null;
   const env = {
     abort(msg: number, file: number, line: number, column: number): never {
       throw new WasmAbort(readString(memory, msg) || 'abort', readString(memory, file), line, column);
+    },
+    on_point(cpu: number, point: number, hit: number): void {
+      imports?.onPoint(cpu, point, hit);
     },
   };
   const instance = new WebAssembly.Instance(compiled, { env });

@@ -5,16 +5,24 @@
 // (src/messages.ts), and reads stats and trace through views of the core's memory (sized once at
 // init, never grown, so the views stay valid). camelCase API names map to the core's kernel names
 // here and nowhere else.
+//
+// at() hooks (docs/model.md §16.4): the core calls the imported `on_point` only for points whose
+// bit is set in its hook mask, so a machine without hooks never leaves Wasm at a point. A hook may
+// call commands (nested commands): they re-enter the core, so everything per call lives on the JS
+// stack, and onPoint() saves/restores what the outer call still needs (the command being executed,
+// for messages; the core's result registers and pending chain).
 import { RcuError, RcuMachineFailure, statusName } from '../errors.js';
 import { CTX_NAMES, ctxName, makeEvent, statsFromRows } from '../events.js';
 import { COMMAND_PARAMS, rcuErrorMessage, type CommandName, type MessageInfo } from '../messages.js';
 import { encodeProgram } from '../program.js';
-import { IrqWorkFn, Op, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
+import { MONITOR_ARMS, NOLOCK_GATES } from '../options.js';
+import { POINT_NAMES, pointId, pointName } from '../points.js';
+import { Ctx, InjectKind, IrqWorkFn, Op, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
 import type {
-  CpuInfo, CtxName, Failure, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, ProgramOp, RcuMachine,
-  ResolvedOptions, RunInfo, Stats, TraceEvent,
+  CpuInfo, CtxName, Failure, InjectKindName, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, PointHit, PointName,
+  ProgramOp, RcuMachine, ResolvedOptions, RunInfo, Stats, TraceEvent,
 } from '../types.js';
-import { instantiateCore, WasmAbort, type Cmd1, type Cmd2, type Cmd3, type CoreExports } from './load.js';
+import { instantiateCore, isCoreTrap, WasmAbort, type Cmd1, type Cmd2, type Cmd3, type CoreExports } from './load.js';
 
 const NIL = 0xffffffff;
 const U31_MAX = 0x7fffffff;
@@ -26,7 +34,16 @@ const INVARIANTS: Record<number, (cpu: number, core: CoreExports) => string> = {
   2: (cpu, x) => `worklist of cpu ${cpu} ran more than ${x.WORKLIST_RUN_MAX.value} works`,
   3: (_cpu, x) => `queue_rcu_work() found rcu_work ${x.fail_arg.value >>> 0} already pending`,
   4: (cpu, x) => `program on cpu ${cpu} ran more than ${x.PROGRAM_SLICE_OPS_MAX.value} ops in one jiffy`,
+  5: (cpu, x) => `handler on cpu ${cpu} ran more than ${x.PROGRAM_SLICE_OPS_MAX.value} ops`,
+  6: (_cpu, x) => `object ${x.fail_arg.value >>> 0} was freed or queued at nolock-entry while kfree_rcu_nolock() was freeing it`,
 };
+/** Reason.InjectedOp (assembly/failure.ts): an op of an injected handler or remote step failed. */
+const REASON_INJECTED_OP = 7;
+const INJECT_KINDS: InjectKindName[] = ['nmi', 'probe', 'hardirq', 'remote'];
+const KIND_CTX: Record<number, Ctx> = { [InjectKind.Nmi]: Ctx.Nmi, [InjectKind.Probe]: Ctx.Probe, [InjectKind.Hardirq]: Ctx.Hardirq };
+/** Commands that move time or change programs: refused inside an at() hook (docs/model.md §16.4). */
+const NOT_IN_HOOK: ReadonlySet<CommandName> = new Set(['advance', 'run', 'synchronizeRcu', 'kvfreeRcu', 'kvfreeRcuBarrier', 'loadProgram']);
+type HookFn = (m: RcuMachine, hit: PointHit) => void;
 
 /**
  * The command a failing workload op reports (docs/model.md §14.1): its name and whether it takes
@@ -43,7 +60,14 @@ const OP_COMMANDS: Record<number, [CommandName, boolean]> = {
   [Op.RcuReadUnlock]: ['rcuReadUnlock', false],
   [Op.CondResched]: ['condResched', false],
   [Op.Sleep]: ['setIdle', false],
+  [Op.KfreeRcuNolock]: ['kfreeRcuNolock', true],
 };
+
+/** Arguments of the command a failing op reports (docs/model.md §14.1). */
+function opArgs(op: number, cpu: number, obj: number): [CommandName, unknown[]] {
+  const [command, withObj] = OP_COMMANDS[op];
+  return [command, command === 'setIdle' ? [cpu, true] : withObj ? [cpu, obj] : [cpu]];
+}
 
 function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -63,16 +87,38 @@ export class WasmMachine implements RcuMachine {
   private readonly ioView: Uint32Array;
   private readonly ioF64: Float64Array;
   private poisoned: RcuMachineFailure | null = null;
+  /** at() hooks per Point id (index 0 unused), in registration order. */
+  private readonly hooks: { fn: HookFn }[][] = Array.from({ length: POINT_NAMES.length + 1 }, () => []);
+  /** A hook is running: the commands it calls are nested commands. */
+  private inHook = false;
+  // The command being executed (for the message of a hook that throws): set by every command entry
+  // without allocating; its argument list is built only when needed.
+  private curCommand: CommandName = 'advance';
+  private curArgs: readonly unknown[] | null = null;
+  private curA: unknown = undefined;
+  private curB: unknown = undefined;
+  private curC: unknown = undefined;
+  private curN = 0;
 
   constructor(options: ResolvedOptions) {
     this.options = Object.freeze({ ...options });
     const o = this.options;
-    const x = (this.x = instantiateCore());
+    const x = (this.x = instantiateCore({ onPoint: (cpu, p, hit) => this.onPoint(cpu, p, hit) }));
     let st: number;
+    const inject = o.inject;
+    const handlers = INJECT_KINDS.map((k) => (k === 'remote' ? new Uint32Array(0) : encodeProgram(inject[k].handler, `inject.${k}.handler`)));
     try {
       x.config_kvfree(o.batched ? 1 : 0, o.drainReady ? 1 : 0, o.monitorBacklogRule ? 1 : 0, o.rcuMinCachedObjs,
         o.rcuDelayPageCacheFillMsec, o.kfreeDrainJiffies, o.bulkMaxEntr);
       x.config_costs(o.costKmallocNs, o.costKfreeRcuNs, o.costKfreeNs, o.costRcuReadNs, o.costCondReschedNs, o.costPageAllocNs);
+      x.config_nolock(MONITOR_ARMS.indexOf(o.monitorArm), NOLOCK_GATES.indexOf(o.nolockGate), o.debugObjects ? 1 : 0, o.costPointNs);
+      INJECT_KINDS.forEach((k, i) => {
+        const src = inject[k];
+        let mask = 0;
+        for (const p of src.points) mask |= 1 << pointId(p);
+        x.config_inject_source(i + 1, Math.floor(src.probability * 2 ** 32), mask, handlers[i].length);
+      });
+      x.config_inject(inject.nmi.ratePerSec, inject.schedule.length);
       st = x.init(o.nrCpus, o.hz, o.seed >>> 0, o.maxObjects, o.objSize, o.rcuHeadOffset, o.maxPages, o.pageFailRate,
         o.gpSeqStart >>> 0, o.trace ? 1 : 0, o.traceCapacity, o.rcuStallJiffies);
     } catch (e) {
@@ -86,6 +132,15 @@ export class WasmMachine implements RcuMachine {
     this.traceView = new Uint32Array(buf, x.TRACE_BASE.value, o.trace ? o.traceCapacity * x.TRACE_EVENT_WORDS.value : 0);
     this.ioView = new Uint32Array(buf, x.IO_BASE.value, x.IO_CAP.value);
     this.ioF64 = new Float64Array(buf, x.IO_BASE.value, x.IO_CAP.value / 2);
+    // the handler programs and the schedule, then the per-CPU injection state
+    const offs = [x.HANDLER_OFF_NMI.value, x.HANDLER_OFF_PROBE.value, x.HANDLER_OFF_HARDIRQ.value];
+    for (let i = 0; i < 3; i++) new Uint32Array(buf, x.HANDLER_BASE.value + offs[i] * 4, handlers[i].length).set(handlers[i]);
+    const sched = new Uint32Array(buf, x.SCHED_BASE.value, inject.schedule.length * 2);
+    inject.schedule.forEach((e, i) => {
+      sched[2 * i] = e.hit;
+      sched[2 * i + 1] = INJECT_KINDS.indexOf(e.kind) + 1;
+    });
+    x.inject_ready();
   }
 
   // -- the one path of every call ----------------------------------------------------------------
@@ -93,9 +148,15 @@ export class WasmMachine implements RcuMachine {
     if (this.poisoned) throw this.poisoned;
   }
 
-  /** Runs one core call; a trap or abort inside it poisons the machine. */
+  /**
+   * Runs one core call; a trap or abort inside it poisons the machine. An error thrown by an at()
+   * hook has already poisoned it (onPoint) and unwinds through here as that failure.
+   */
   private call(command: CommandName, args: readonly unknown[], fn: () => number): number {
     this.alive();
+    if (this.inHook && NOT_IN_HOOK.has(command)) this.raise(command, args, Status.BadContext, { inHook: true });
+    this.curCommand = command;
+    this.curArgs = args;
     try {
       return fn();
     } catch (e) {
@@ -113,6 +174,11 @@ export class WasmMachine implements RcuMachine {
   // (the argument list is built only for an error message).
   private run1(command: CommandName, fn: Cmd1, a: unknown): number {
     if (this.poisoned) throw this.poisoned;
+    if (this.inHook && NOT_IN_HOOK.has(command)) this.raise(command, [a], Status.BadContext, { inHook: true });
+    this.curCommand = command;
+    this.curArgs = null;
+    this.curA = a;
+    this.curN = 1;
     let st: number;
     try {
       st = fn(u32(a));
@@ -125,6 +191,12 @@ export class WasmMachine implements RcuMachine {
 
   private run2(command: CommandName, fn: Cmd2, a: unknown, b: unknown): number {
     if (this.poisoned) throw this.poisoned;
+    if (this.inHook && NOT_IN_HOOK.has(command)) this.raise(command, [a, b], Status.BadContext, { inHook: true });
+    this.curCommand = command;
+    this.curArgs = null;
+    this.curA = a;
+    this.curB = b;
+    this.curN = 2;
     let st: number;
     try {
       st = fn(u32(a), u32(b));
@@ -137,6 +209,13 @@ export class WasmMachine implements RcuMachine {
 
   private run3(command: CommandName, fn: Cmd3, a: unknown, b: unknown, c: unknown): number {
     if (this.poisoned) throw this.poisoned;
+    if (this.inHook && NOT_IN_HOOK.has(command)) this.raise(command, [a, b, c], Status.BadContext, { inHook: true });
+    this.curCommand = command;
+    this.curArgs = null;
+    this.curA = a;
+    this.curB = b;
+    this.curC = c;
+    this.curN = 3;
     let st: number;
     try {
       st = fn(u32(a), u32(b), u32(c));
@@ -157,8 +236,12 @@ export class WasmMachine implements RcuMachine {
     throw new RcuError(statusName(st), rcuErrorMessage(command, args, st, this.options, info));
   }
 
-  /** Records the failure the core reported (or an unexpected trap as an Invariant) and poisons. */
+  /**
+   * Records the failure the core reported (or an unexpected trap as an Invariant) and poisons. The
+   * first failure wins: a nested command's failure unwinds through its outer calls unchanged.
+   */
   private poison(command: CommandName, args: readonly unknown[], cause: unknown): RcuMachineFailure {
+    if (this.poisoned) return this.poisoned;
     const x = this.x;
     const status = x.fail_status.value;
     const cpuRaw = x.fail_cpu.value >>> 0;
@@ -167,17 +250,106 @@ export class WasmMachine implements RcuMachine {
     if (status === Status.Deadlock) {
       const holderCtx = ctxName(x.fail_holder_ctx.value);
       const acquirerCtx = ctxName(x.fail_acquirer_ctx.value);
-      const message = rcuErrorMessage(command, args, status, this.options, { holderCtx, acquirerCtx });
-      failure = { status: 'Deadlock', message, cpu, lock: x.fail_lock.value >>> 0, holderCtx, acquirerCtx };
+      const lock = x.fail_lock.value >>> 0;
+      const p = x.fail_point.value;
+      const point = p !== 0 ? pointName(p) : undefined;
+      const message = rcuErrorMessage(command, args, status, this.options, { holderCtx, acquirerCtx, lock, cpu, point });
+      failure = { status: 'Deadlock', message, cpu, lock, holderCtx, acquirerCtx, ...(point !== undefined ? { point } : {}) };
     } else {
-      const known = status === Status.Invariant ? INVARIANTS[x.fail_reason.value] : undefined;
-      const why = cause instanceof WasmAbort || cause instanceof Error ? cause.message : String(cause);
-      const invariant = known ? known(cpu, x) : `Wasm core stopped: ${why}`;
+      let invariant: string;
+      if (status === Status.Invariant && x.fail_reason.value === REASON_INJECTED_OP) {
+        invariant = this.injectedOpDetail(cpu);
+      } else {
+        const known = status === Status.Invariant ? INVARIANTS[x.fail_reason.value] : undefined;
+        const why = cause instanceof WasmAbort || cause instanceof Error ? cause.message : String(cause);
+        invariant = known ? known(cpu, x) : `Wasm core stopped: ${why}`;
+      }
       const message = rcuErrorMessage(command, args, Status.Invariant, this.options, { invariant });
       failure = { status: 'Invariant', message, cpu };
     }
     this.poisoned = new RcuMachineFailure(failure);
     return this.poisoned;
+  }
+
+  /** `<kind> handler injected at <point> on cpu N failed: <message>` / `remote step of cpu T ...`. */
+  private injectedOpDetail(opCpu: number): string {
+    const x = this.x;
+    const kind = x.fail_inj_kind.value;
+    const where = `injected at ${pointName(x.fail_inj_point.value)} on cpu ${x.fail_inj_cpu.value >>> 0}`;
+    const label = kind === InjectKind.Remote
+      ? `remote step of cpu ${x.fail_inj_target.value >>> 0} ${where}`
+      : `${CTX_NAMES[KIND_CTX[kind]]} handler ${where}`;
+    const op = x.fail_op.value >>> 0;
+    const st = x.fail_op_status.value;
+    const message = op === x.FAIL_OP_EXIT.value
+      ? rcuErrorMessage('exit', [opCpu], st, this.options)
+      : rcuErrorMessage(...opArgs(op, opCpu, x.fail_op_obj.value >>> 0), st, this.options);
+    return `${label} failed: ${message}`;
+  }
+
+  // -- at() hooks ------------------------------------------------------------------------------
+  /**
+   * The core's on_point import: the hooks of point `p`, in registration order over the list as it
+   * was at the hit. Nested commands may overwrite the core's result registers and pending chain and
+   * this machine's current command: all are restored for the outer call. A hook that throws
+   * poisons the machine (Invariant, docs/model.md §16.4) and the failure unwinds through the core.
+   */
+  private onPoint(cpu: number, p: number, hit: number): void {
+    const x = this.x;
+    const name = pointName(p);
+    const r1 = x.result();
+    const r2 = x.result2();
+    const chain = x.io_chain_get();
+    const { curCommand, curArgs, curA, curB, curC, curN } = this;
+    this.inHook = true;
+    try {
+      const info: PointHit = { cpu, point: name, hit };
+      for (const h of [...this.hooks[p]]) h.fn(this, info);
+    } catch (e) {
+      if (!this.poisoned) {
+        this.curCommand = curCommand;
+        const args = curArgs ?? [curA, curB, curC].slice(0, curN);
+        const invariant = `at() hook for ${name} on cpu ${cpu} threw: ${e instanceof Error ? e.message : String(e)}`;
+        const message = rcuErrorMessage(curCommand, args, Status.Invariant, this.options, { invariant });
+        this.poisoned = new RcuMachineFailure({ status: 'Invariant', message, cpu });
+      }
+      throw this.poisoned;
+    } finally {
+      this.inHook = false;
+      this.curCommand = curCommand;
+      this.curArgs = curArgs;
+      this.curA = curA;
+      this.curB = curB;
+      this.curC = curC;
+      this.curN = curN;
+    }
+    if (this.poisoned) throw this.poisoned; // a nested command failed and the hook swallowed it
+    x.result_set(r1, r2);
+    x.io_chain_set(chain);
+  }
+
+  at(point: PointName, fn: (m: RcuMachine, hit: PointHit) => void): () => void {
+    const args = [point, fn];
+    this.alive();
+    if (!(POINT_NAMES as readonly unknown[]).includes(point)) this.raise('at', args, Status.BadArgument, { arg: 'point' });
+    if (typeof fn !== 'function') this.raise('at', args, Status.BadArgument, { arg: 'fn' });
+    const p = pointId(point);
+    const reg = { fn };
+    this.hooks[p].push(reg);
+    this.updateHookMask();
+    return () => {
+      const list = this.hooks[p];
+      const i = list.indexOf(reg);
+      if (i < 0) return;
+      list.splice(i, 1);
+      this.updateHookMask();
+    };
+  }
+
+  private updateHookMask(): void {
+    let mask = 0;
+    for (let p = 1; p < this.hooks.length; p++) if (this.hooks[p].length > 0) mask |= 1 << p;
+    this.x.set_hook_mask(mask);
   }
 
   // -- clock -------------------------------------------------------------------------------------
@@ -443,7 +615,20 @@ export class WasmMachine implements RcuMachine {
       monitorPending: v[8] !== 0,
       workInProgress: v[9] !== 0,
       backoff: v[10] !== 0,
+      llistCount: v[11],
     };
+  }
+
+  kfreeRcuNolock(cpu: number, obj: number, opts?: { headless?: boolean }): void {
+    // opts (docs/model.md §16.4): undefined, or { headless?: undefined | false }; anything else —
+    // headless: true included — is BadArgument on opts, checked by the core after obj.
+    let bad = 0;
+    if (opts !== undefined) {
+      const ok = opts !== null && typeof opts === 'object' && !Array.isArray(opts) &&
+        Object.keys(opts).every((key) => key === 'headless') && (opts.headless === undefined || opts.headless === false);
+      bad = ok ? 0 : 1;
+    }
+    this.cmd('kfreeRcuNolock', [cpu, obj, opts], () => this.x.kfree_rcu_nolock(u32(cpu), u32(obj), bad));
   }
 
   memoryInfo(): MemoryInfo {
@@ -456,6 +641,7 @@ export class WasmMachine implements RcuMachine {
   loadProgram(cpu: number, ops: ProgramOp[]): void {
     const args = [cpu, ops];
     this.alive();
+    if (this.inHook) this.raise('loadProgram', args, Status.BadContext, { inHook: true });
     if (!isInt(cpu, 0, this.options.nrCpus - 1)) this.raise('loadProgram', args, Status.BadCpu);
     const words = encodeProgram(ops); // its own BadArgument error (docs/model.md §14)
     this.ioView.set(words);
@@ -469,10 +655,7 @@ export class WasmMachine implements RcuMachine {
     if (st >= STATUS_FATAL || st === Status.BadArgument) this.raise('run', args, st);
     // a failing op: its command's error (docs/model.md §14.1)
     const x = this.x;
-    const cpu = x.run_err_cpu.value >>> 0;
-    const [command, withObj] = OP_COMMANDS[x.run_err_op.value];
-    const opArgs = command === 'setIdle' ? [cpu, true] : withObj ? [cpu, x.run_err_obj.value >>> 0] : [cpu];
-    this.raise(command, opArgs, st);
+    this.raise(...opArgs(x.run_err_op.value, x.run_err_cpu.value >>> 0, x.run_err_obj.value >>> 0), st);
   }
 
   runInfo(): RunInfo {
@@ -486,6 +669,7 @@ export class WasmMachine implements RcuMachine {
 
   // -- results (usable after a failure) ----------------------------------------------------------
   stats(): Stats {
+    this.x.stats_flush(); // pointHits is counted lazily (assembly/inject.ts)
     const n = Stat.STAT_COUNT;
     const rows = Array.from({ length: this.options.nrCpus }, (_, cpu) => this.statsView.subarray(cpu * n, (cpu + 1) * n));
     return statsFromRows(rows);
