@@ -86,6 +86,7 @@ const HANDLE_KIND: Record<string, string> = {
  *   arguments of the running command (docs/model.md §16.3).
  * @point: for Deadlock inside an injected action or a hook, its point (docs/model.md §16.4).
  * @inHook: for BadContext, the command was called from an at() hook where it is not allowed.
+ * @violation: for Violation, `<rule>: <text>` (src/checker.ts).
  */
 export interface MessageInfo {
   arg?: string;
@@ -96,6 +97,7 @@ export interface MessageInfo {
   cpu?: number;
   point?: string;
   inHook?: boolean;
+  violation?: string;
 }
 
 type Limits = Pick<ResolvedOptions, 'nrCpus' | 'maxObjects' | 'rcuStallJiffies'>;
@@ -195,6 +197,8 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
     }
     case Status.Invariant:
       return info.invariant ?? 'broken invariant';
+    case Status.Violation:
+      return `checker: ${info.violation ?? 'unknown rule'}`;
     default:
       return 'unexpected status';
   }

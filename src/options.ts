@@ -1,6 +1,7 @@
 // Validation of MachineOptions, once, at construction (esbuild-style: one validator per key,
 // unknown keys rejected). Both machines receive the same ResolvedOptions.
 import { RcuOptionError } from './errors.js';
+import { CHECK_RULE_NAMES, MUTANT_NAMES, type CheckRuleName } from './checker.js';
 import { POINT_NAMES } from './points.js';
 import { encodeProgram } from './program.js';
 import type { InjectKindName, InjectOptions, InjectSource, MachineOptions, PointName, ProgramOp, ResolvedOptions } from './types.js';
@@ -93,6 +94,7 @@ const KEYS = [
   'kfreeDrainJiffies', 'bulkMaxEntr',
   'costKmallocNs', 'costKfreeRcuNs', 'costKfreeNs', 'costRcuReadNs', 'costCondReschedNs', 'costPageAllocNs',
   'monitorArm', 'nolockGate', 'debugObjects', 'inject', 'costPointNs',
+  'checker', 'checkerRules', 'mutant',
 ] as const satisfies readonly (keyof MachineOptions)[];
 
 function bool(key: string, v: unknown, dflt: boolean): boolean {
@@ -169,5 +171,18 @@ export function resolveOptions(options: MachineOptions = {}): ResolvedOptions {
     debugObjects: bool('debugObjects', o.debugObjects, false),
     inject: resolveInject(o.inject),
     costPointNs: int('costPointNs', o.costPointNs, 0, 1_000_000, 5),
+    checker: bool('checker', o.checker, true),
+    checkerRules: checkerRules(o.checkerRules),
+    mutant: oneOf('mutant', o.mutant, ['none', ...MUTANT_NAMES] as const, 'none'),
   };
+}
+
+function checkerRules(v: unknown): CheckRuleName[] {
+  if (v === undefined) return [...CHECK_RULE_NAMES];
+  const expected = `an array of rule names, each one of ${CHECK_RULE_NAMES.map((r) => JSON.stringify(r)).join(', ')}`;
+  if (!Array.isArray(v)) throw new RcuOptionError('checkerRules', v, expected);
+  v.forEach((r: unknown, i: number) => {
+    if (!CHECK_RULE_NAMES.includes(r as CheckRuleName)) throw new RcuOptionError(`checkerRules[${i}]`, r, `one of ${CHECK_RULE_NAMES.map((n) => JSON.stringify(n)).join(', ')}`);
+  });
+  return CHECK_RULE_NAMES.filter((r) => v.includes(r));
 }

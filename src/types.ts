@@ -10,8 +10,10 @@
 
 import type { Ctx, IrqWorkFn, WorkFn } from './shared/codes.js';
 import type { ResolvedInject } from './options.js';
+import type { CheckRuleName, MutantName } from './checker.js';
 
 export type { Ctx, IrqWorkFn, WorkFn };
+export type { CheckRuleName, MutantName };
 
 export type Hz = 100 | 250 | 1000;
 
@@ -69,6 +71,17 @@ export interface MachineOptions {
   inject?: InjectOptions;
   /** Virtual time a preemption point takes inside run(). Default 5. */
   costPointNs?: number;
+
+  // -- the checker (docs/model.md §17) -------------------------------------------------------
+  /** Check the model's rules while it runs; a broken rule is a `Violation` failure. Default true. */
+  checker?: boolean;
+  /** Which rules the checker checks. Default: all of them. */
+  checkerRules?: CheckRuleName[];
+  /**
+   * @internal A deliberately broken machine (docs/model.md §17.1), for the canary tests only.
+   * Default 'none'.
+   */
+  mutant?: MutantName | 'none';
 
   // -- workload op costs in ns (docs/model.md §14) -------------------------------------------
   costKmallocNs?: number;
@@ -217,8 +230,14 @@ export interface Failure {
   lock?: number;
   holderCtx?: CtxName;
   acquirerCtx?: CtxName;
-  /** For a deadlock inside an injected handler: the point where it was injected. */
+  /** For a deadlock or violation inside an injected handler or hook: the point where it was injected. */
   point?: PointName;
+  /** For a checker violation (status 'Violation'): the rule, the object concerned (-1 if none), when. */
+  rule?: CheckRuleName;
+  obj?: number;
+  jiffies?: number;
+  /** The machine-wide point-hit count at the violation. */
+  hit?: number;
 }
 
 /**

@@ -39,6 +39,7 @@ export enum Status {
   // Machine failures: the machine is poisoned afterwards.
   Deadlock = 64,
   Invariant = 65,
+  Violation = 66, // the checker found a broken rule (docs/model.md §17)
 }
 
 /** Lowest status that poisons the machine. */
@@ -159,6 +160,46 @@ export enum MonitorArm {
 export enum NolockGate {
   AllowSpin = 0,
   InNmi = 1,
+}
+
+/** Checker rules (docs/model.md §17); `CHECK_RULE_NAMES` in src/points.ts gives their names. Bit i-1 of a rule mask. */
+export enum CheckRule {
+  PrematureFree = 1,
+  Conservation = 2,
+  SpinInNmi = 3,
+  IrqWork = 4,
+  Bounds = 5,
+  MonitorLiveness = 6,
+  RULE_COUNT = 7,
+}
+
+/** What a Violation's detail text is (chooses the text of docs/model.md §17; args a, b, c). */
+export enum CheckWhat {
+  PrematureFree = 1, // a = obj, b = snap, c = gp_seq
+  BatchNotReady = 2, // a = first leaked obj, b = gp_snap, c = gp_seq
+  Conservation = 3, // a = queued, b = on lists
+  SpinInNmi = 4, // a = lock
+  SpinInNolock = 5, // a = lock
+  WorkInNmi = 6, // a = work
+  IrqWorkTwice = 7, // a = irq_work
+  IrqWorkStranded = 8, // a = objects, b = cpu
+  PageCacheBound = 9, // a = cpu, b = pages
+  GpSeqBackwards = 10, // a = old, b = new
+  MonitorLate = 11, // a = cpu, b = jiffy the objects are held since, c = jiffy the monitor is due by
+}
+
+/** Canary mutants (docs/model.md §17.1; tests only). `MUTANT_NAMES` in src/points.ts gives their names. */
+export enum Mutant {
+  None = 0,
+  FreeBeforeGp = 1,
+  PageSnapOnce = 2,
+  LlistAddIgnored = 3,
+  DrainNewestPage = 4,
+  HeadSnapNotRefreshed = 5,
+  MonitorPostponed = 6,
+  NolockSpins = 7,
+  DrainDropsTail = 8,
+  IrqWorkNoClaim = 9,
 }
 
 /** Workload program opcodes (docs/model.md §14); encoded by src/program.ts as [opcode, arg] pairs. */
