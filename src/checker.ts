@@ -55,7 +55,7 @@ export function violationText(what: CheckWhat, a: number, b: number, c: number):
     case CheckWhat.PrematureFree:
       return `object ${a} freed before a grace period that started after its kfree_rcu call (snap ${b}, gp_seq ${c})`;
     case CheckWhat.BatchNotReady:
-      return `kfree_rcu_work() found a batch whose grace period has not ended (gp_snap ${b}, gp_seq ${c}): the kernel WARNs and leaks object ${a} and the rest of the batch`;
+      return `objects reached kvfree_rcu_bulk()/kvfree_rcu_list() before their grace period ended (gp_snap ${b}, gp_seq ${c}): the kernel WARNs and leaks object ${a} and the rest of its batch`;
     case CheckWhat.Conservation:
       return `${a} objects queued but only ${b} on lists`;
     case CheckWhat.SpinInNmi:

@@ -198,7 +198,7 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
     case Status.Invariant:
       return info.invariant ?? 'broken invariant';
     case Status.Violation:
-      return `checker: ${info.violation ?? 'unknown rule'}`;
+      return `checker: ${info.violation ?? 'unknown rule'}${info.point !== undefined ? ` (injected at ${info.point})` : ''}`;
     default:
       return 'unexpected status';
   }

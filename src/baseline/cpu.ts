@@ -15,6 +15,9 @@ import type { DelayedWork } from './workqueue.js';
  * @irqsOffAtEntry: for a probe, whether irqs were disabled when it fired (it keeps that state).
  */
 export class Frame {
+  /** A kfree_rcu_nolock() call is in progress in this frame: it may not spin (the checker's spin-in-nmi). */
+  inNolock = false;
+
   constructor(
     readonly kind: Ctx,
     readonly irqDepth: number,
@@ -52,6 +55,8 @@ export class Cpu {
   /** RCU callback list (rcu_segcblist reduced to one FIFO), threaded through the rcu_heads. */
   cbHead: RcuHead | null = null;
   cbTail: RcuHead | null = null;
+  /** Slab objects (not kernel rcu_heads) on the callback list, for the checker's conservation rule. */
+  cbObjs = 0;
 
   constructor(readonly id: number) {}
 

@@ -8,7 +8,7 @@
 //
 // A raised (non-lazy) work on an empty raised_list sends a self-IPI, delivered at the CPU's next
 // irq-enabled point; lazy works wait for the tick (irq_work_tick).
-import { Ctx, Ev, IrqWorkFn, Stat } from '../shared/codes.js';
+import { Ctx, Ev, IrqWorkFn, Mutant, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import type { Kernel } from './kernel.js';
 import type { Llist } from './llist.js';
@@ -44,11 +44,13 @@ export class IrqWork {
  * per-call flag, docs/model.md §16.4) overrides the work's own LAZY bit when given.
  */
 export function irqWorkQueue(k: Kernel, cpu: Cpu, work: IrqWork, lazy = (work.flags & IRQ_WORK_LAZY) !== 0): boolean {
-  if (work.flags & IRQ_WORK_PENDING) {
+  // Canary irq-work-no-claim: PENDING is ignored and the work goes on a list again.
+  if (work.flags & IRQ_WORK_PENDING && k.mutant !== Mutant.IrqWorkNoClaim) {
     k.emit(cpu, Ev.IrqWorkQueue, work.id, 0, 0);
     k.count(cpu, Stat.irqWorkRejected);
     return false;
   }
+  k.chk.irqWorkAdd(cpu, work);
   work.flags |= IRQ_WORK_PENDING | IRQ_WORK_BUSY;
   work.cpu = cpu.id;
   const wasEmpty = (lazy ? cpu.lazyList : cpu.raisedList).add(work);

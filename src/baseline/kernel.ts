@@ -5,8 +5,10 @@
 import { RcuMachineFailure } from '../errors.js';
 import { ctxName } from '../events.js';
 import { rcuErrorMessage, type CommandName } from '../messages.js';
-import { Ev, Stat, Status } from '../shared/codes.js';
+import { Ev, Mutant, Stat, Status } from '../shared/codes.js';
+import { mutantCode, type CheckRuleName } from '../checker.js';
 import type { Failure, ResolvedOptions } from '../types.js';
+import { Checker } from './checker.js';
 import { Cpu } from './cpu.js';
 import type { IrqWork } from './irq_work.js';
 import { Injector } from './inject.js';
@@ -53,6 +55,10 @@ export class Kernel {
   readonly workload: Workload;
   /** Preemption points, injection and hooks (docs/model.md §16). */
   readonly inj: Injector;
+  /** The checker (docs/model.md §17). */
+  readonly chk: Checker;
+  /** The canary mutant this machine runs as (docs/model.md §17.1; tests only). */
+  readonly mutant: Mutant;
 
   /** The command being executed, for failure messages. */
   command: CommandName = 'advance';
@@ -71,6 +77,8 @@ export class Kernel {
     this.gpSeqNeeded = this.gpSeq;
     this.workload = new Workload(options.nrCpus);
     this.inj = new Injector(this);
+    this.chk = new Checker(this);
+    this.mutant = mutantCode(options.mutant);
   }
 
   emit(cpu: Cpu, kind: Ev, a = 0, b = 0, c = 0): void {
@@ -98,6 +106,15 @@ export class Kernel {
     // Keys in the order of the Failure interface (the differential test compares JSON text).
     const { status, cpu, ...deadlock } = failure;
     this.failure = new RcuMachineFailure({ status, message, cpu, ...deadlock, ...(point !== undefined ? { point } : {}) });
+    throw this.failure;
+  }
+
+  /** A checker violation (docs/model.md §17): poisons the machine like any fatal failure. */
+  violation(cpu: Cpu, rule: CheckRuleName, text: string, obj: number): never {
+    const point = this.inj.currentPoint();
+    const message = rcuErrorMessage(this.command, this.args, Status.Violation, this.options, { violation: `${rule}: ${text}`, point });
+    const where = point !== undefined ? { point } : {};
+    this.failure = new RcuMachineFailure({ status: 'Violation', message, cpu: cpu.id, ...where, rule, obj, jiffies: this.jiffies, hit: this.inj.hits });
     throw this.failure;
   }
 

@@ -14,7 +14,7 @@
 // Simplified: no sheaves (every call takes the krc path, as for caches without sheaves); tasks never
 // migrate, so the headless form re-takes the same CPU's krc lock; the debug hooks (debug objects,
 // kmemleak, KASAN) are not modelled; full-state GP cookies are the normal ones (docs/model.md §6).
-import { Ev, KHANDLE_BASE, KObj, Point, Stat } from '../shared/codes.js';
+import { Ev, KHANDLE_BASE, KObj, Mutant, Point, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import { point } from './inject.js';
 import type { Kernel } from './kernel.js';
@@ -101,6 +101,9 @@ export class Krc {
   readonly bkvcache: number[] = [];
   backoffPageCacheFill = false;
   workInProgress = false;
+  /** The checker's monitor-liveness rule: jiffies when the krc last started holding objects, and of the monitor's last run. */
+  heldSince = 0;
+  lastMonitorRun = 0;
 
   constructor(
     readonly cpu: number,
@@ -183,6 +186,7 @@ export function kvfreeCallRcu(k: Kernel, cpu: Cpu, obj: SlabObject, headless: bo
   obj.state = 'queued';
   obj.where = 'krc';
   obj.snap = getStateSynchronizeRcu(k);
+  k.chk.queued++;
   k.emit(cpu, Ev.KvfreeCall, obj.id, headless ? 1 : 0, obj.channel);
   k.count(cpu, Stat.kvfreeCall);
   if (headless) k.count(cpu, Stat.kvfreeCallHeadless);
@@ -192,6 +196,7 @@ export function kvfreeCallRcu(k: Kernel, cpu: Cpu, obj: SlabObject, headless: bo
       callRcu(k, cpu, obj); // kvfree_rcu_cb after the GP; the object keeps its snapshot
       return { inline: false, allocatedPage: false };
     }
+    holdInline(k, obj);
     k.count(cpu, Stat.inlineSync);
     return { inline: true, allocatedPage: false };
   }
@@ -212,17 +217,39 @@ export function kvfreeCallRcuLocked(k: Kernel, cpu: Cpu, obj: SlabObject, headle
     if (headless) {
       // Inline: the caller sleeps in synchronize_rcu() and then kvfree()s the object.
       krcUnlockAt(k, cpu, krc);
+      holdInline(k, obj);
       k.count(cpu, Stat.inlineSync);
       return { inline: true, allocatedPage };
     }
-    krc.head.push(obj);
-    krc.headGpSnap = getStateSynchronizeRcu(k);
-    k.emit(cpu, Ev.KrcHead, obj.id, krc.headCount);
-    k.count(cpu, Stat.headInsert);
+    krcHeadInsert(k, cpu, krc, obj);
   }
   scheduleDelayedMonitorWorkLocked(k, cpu, krc);
   krcUnlockAt(k, cpu, krc);
   return { inline: false, allocatedPage };
+}
+
+/** The inline fallback owns the object until its synchronize_rcu() returns (kfreeInternal). */
+function holdInline(k: Kernel, obj: SlabObject): void {
+  obj.where = 'inline';
+  k.chk.inline++;
+}
+
+/** The krc is about to hold `obj`: remember when it started holding anything (the checker's monitor-liveness). */
+function noteHeld(k: Kernel, krc: Krc): void {
+  if (!krc.needOffload()) krc.heldSince = k.jiffies;
+}
+
+/**
+ * The 2-argument insert on krc.head (§12.2 step 4; also kfree_rcu_nolock's trylock path): head_gp_snap
+ * is re-taken, so the cookie covers the newest object.
+ */
+export function krcHeadInsert(k: Kernel, cpu: Cpu, krc: Krc, obj: SlabObject): void {
+  noteHeld(k, krc);
+  krc.head.push(obj);
+  // Canary head-snap-not-refreshed: the cookie is taken only when head was empty.
+  if (k.mutant !== Mutant.HeadSnapNotRefreshed || krc.head.length === 1) krc.headGpSnap = getStateSynchronizeRcu(k);
+  k.emit(cpu, Ev.KrcHead, obj.id, krc.headCount);
+  k.count(cpu, Stat.headInsert);
 }
 
 /** krc lock + the krc-locked point: kvfree_call_rcu()'s acquisitions. */
@@ -263,8 +290,10 @@ function addPtrToBulkKrcLock(k: Kernel, cpu: Cpu, krc: Krc, obj: SlabObject, can
     bnode = new BulkPage(page);
     pages.push(bnode);
   }
+  noteHeld(k, krc);
   bnode.records.push(obj);
-  bnode.gpSnap = getStateSynchronizeRcu(k);
+  // Canary page-snap-once: the page's cookie is taken only at its first insert.
+  if (k.mutant !== Mutant.PageSnapOnce || bnode.records.length === 1) bnode.gpSnap = getStateSynchronizeRcu(k);
   krc.bulkCount[ch]++;
   k.emit(cpu, Ev.KrcBulk, obj.id, bnode.page, bnode.records.length);
   k.count(cpu, Stat.bulkInsert);
@@ -283,6 +312,10 @@ export function scheduleDelayedMonitorWorkLocked(k: Kernel, cpu: Cpu, krc: Krc):
   const mw = krc.monitorWork;
   if (mw.pending) {
     if (!mw.timerPending) return; // already on a worklist: it runs soon anyway
+    if (k.mutant === Mutant.MonitorPostponed) {
+      modDelayedWork(k, cpu, mw, o.kfreeDrainJiffies);
+      return;
+    }
     const delayLeft = (mw.expires - k.jiffies) | 0;
     if (delay < delayLeft) {
       modDelayedWork(k, cpu, mw, delay);

@@ -11,6 +11,7 @@ export function llistAdd(k: Kernel, cpu: Cpu, list: number, obj: SlabObject): bo
   obj.state = 'queued';
   obj.where = 'llist';
   obj.snap = getStateSynchronizeRcu(k);
+  k.chk.queued++;
   const wasEmpty = k.llists[list].add(obj);
   k.emit(cpu, Ev.LlistAdd, list, obj.id, wasEmpty ? 1 : 0);
   k.count(cpu, Stat.llistAdd);
@@ -21,6 +22,7 @@ export function llistAdd(k: Kernel, cpu: Cpu, list: number, obj: SlabObject): bo
 export function llistDelAll(k: Kernel, cpu: Cpu, list: number): SlabObject[] {
   const objs = k.llists[list].delAll();
   for (const obj of objs) obj.where = 'detached';
+  k.chk.detached += objs.length;
   k.emit(cpu, Ev.LlistDelAll, list, objs.length);
   k.count(cpu, Stat.llistDelAll);
   return objs;

@@ -28,7 +28,10 @@ function take(k: Kernel, cpu: Cpu, lock: SpinLock): void {
  * single-threaded caller could never see it released. Held by this CPU → fatal Deadlock.
  */
 export function spinLock(k: Kernel, cpu: Cpu, lock: SpinLock): void {
-  if (lock.holder === null) return take(k, cpu, lock);
+  if (lock.holder === null) {
+    k.chk.spinLock(cpu, lock.id); // after the deadlock check: a deadlock is reported as one
+    return take(k, cpu, lock);
+  }
   const holderCtx = lock.holder.cpu.frames[lock.holder.frame].kind;
   const acquirerCtx = cpu.ctx;
   k.emit(cpu, Ev.Deadlock, lock.id, holderCtx, acquirerCtx);

@@ -11,7 +11,8 @@
 //
 // Simplified: kernel works take no virtual time; cond_resched_tasks_rcu_qs() between pages/objects
 // is not modelled (the worklist run already was a quiescent state).
-import { Ev, Point, Stat } from '../shared/codes.js';
+import { Ev, Mutant, Point, Stat } from '../shared/codes.js';
+import { insertWork } from './workqueue.js';
 import type { Cpu } from './cpu.js';
 import { point } from './inject.js';
 import type { Kernel } from './kernel.js';
@@ -25,6 +26,7 @@ import { freePage, kfreeInternal } from './slab_ops.js';
 export function kfreeRcuMonitor(k: Kernel, cpu: Cpu, krc: Krc): void {
   k.emit(cpu, Ev.MonitorRun, krc.count());
   k.count(cpu, Stat.monitorRun);
+  krc.lastMonitorRun = k.jiffies;
   if (k.options.drainReady) kvfreeRcuDrainReady(k, cpu, krc);
   kvfreeRcuQueueBatch(k, cpu, krc);
   // Both batches still in flight: try again later.
@@ -43,7 +45,8 @@ function kvfreeRcuDrainReady(k: Kernel, cpu: Cpu, krc: Krc): void {
   for (let ch = 0; ch < FREE_N_CHANNELS; ch++) {
     const pages = krc.bulkHead[ch];
     while (pages.length > 0 && pollStateSynchronizeRcu(k, pages[0].gpSnap)) {
-      const bnode = pages.shift()!; // the oldest
+      // Canary drain-newest-page: the oldest page is polled but the newest is taken.
+      const bnode = k.mutant === Mutant.DrainNewestPage ? pages.pop()! : pages.shift()!; // the oldest
       krc.bulkCount[ch] -= bnode.records.length;
       ready[ch].push(bnode); // list_move() to the ready list's head: the newest ready page is last
     }
@@ -116,7 +119,8 @@ function queueRcuWork(k: Kernel, cpu: Cpu, krw: KrcWork): void {
   work.pending = true;
   k.emit(cpu, Ev.WorkQueue, work.id, 1, 0);
   k.count(cpu, Stat.workQueued);
-  callRcuHead(k, cpu, krw.rcuHead);
+  if (k.mutant === Mutant.FreeBeforeGp) insertWork(cpu, krw.rcuWork); // canary: no GP in between
+  else callRcuHead(k, cpu, krw.rcuHead);
 }
 
 /** kfree_rcu_work(): one GP after queue_rcu_work(), free what the batch detached. */
@@ -138,7 +142,10 @@ export function kfreeRcuWork(k: Kernel, cpu: Cpu, krw: KrcWork): void {
   }
   if (head.length > 0) {
     if (pollStateSynchronizeRcu(k, headGpSnap)) freed += kvfreeRcuList(k, cpu, head);
-    else k.count(cpu, Stat.listSnapNotReady); // WARN_ON_ONCE: the objects leak, still queued
+    else {
+      k.count(cpu, Stat.listSnapNotReady); // WARN_ON_ONCE: the objects leak, still queued
+      k.chk.batchNotReady(cpu, head[head.length - 1], headGpSnap);
+    }
   }
   k.emit(cpu, Ev.KfreeRcuWork, krw.index, freed);
   k.count(cpu, Stat.kfreeRcuWorkRun);
@@ -154,6 +161,7 @@ function kvfreeRcuBulk(k: Kernel, cpu: Cpu, krc: Krc, bnode: BulkPage): number {
   if (!pollStateSynchronizeRcu(k, bnode.gpSnap)) {
     k.count(cpu, Stat.bulkSnapNotReady);
     k.emit(cpu, Ev.BulkNotReady, bnode.page);
+    k.chk.batchNotReady(cpu, bnode.records[0], bnode.gpSnap);
   } else {
     for (const obj of bnode.records) {
       kfreeInternal(k, cpu, obj);
@@ -163,7 +171,7 @@ function kvfreeRcuBulk(k: Kernel, cpu: Cpu, krc: Krc, bnode: BulkPage): number {
   }
   krcLock(k, cpu, krc);
   point(k, cpu, Point.PageRefillLocked);
-  const cached = putCachedBnode(k, krc, bnode.page);
+  const cached = putCachedBnode(k, cpu, krc, bnode.page);
   krcUnlock(k, cpu, krc);
   if (!cached) freePage(k, cpu, bnode.page);
   return freed;

@@ -17,16 +17,16 @@
 //
 // Simplified: the defer path's guard(preempt)() is not modelled (a command cannot migrate);
 // kasan_record_aux_stack() and kmemleak_ignore() are not modelled; the sheaves layer does not exist.
-import { Ev, IrqWorkFn, KObj, Point, Stat } from '../shared/codes.js';
+import { Ev, IrqWorkFn, KObj, Mutant, Point, Stat } from '../shared/codes.js';
 import type { Cpu } from './cpu.js';
 import { point } from './inject.js';
 import { IRQ_WORK_LAZY, IrqWork, irqWorkQueue } from './irq_work.js';
 import type { Kernel } from './kernel.js';
 import {
-  khandle, type Krc, kvfreeCallRcuLocked, localIrqRestore, localIrqSave, krcUnlock, scheduleDelayedMonitorWork,
+  khandle, type Krc, krcHeadInsert, kvfreeCallRcuLocked, localIrqRestore, localIrqSave, krcUnlock, scheduleDelayedMonitorWork,
 } from './krc.js';
 import { Llist } from './llist.js';
-import { spinTrylock } from './lock.js';
+import { spinLock, spinTrylock } from './lock.js';
 import { callRcu, getStateSynchronizeRcu } from './rcu.js';
 import type { SlabObject } from './slab.js';
 
@@ -69,6 +69,16 @@ export function kfreeRcuNolockInit(k: Kernel): void {
  * (command kfreeRcuNolock, or the workload op).
  */
 export function kfreeCallRcuNolock(k: Kernel, cpu: Cpu, obj: SlabObject): void {
+  // The caller may not spin, whatever the gate decides (the checker's spin-in-nmi); nested calls
+  // from a hook in the same frame restore the outer call's mark.
+  const frame = cpu.top;
+  const outer = frame.inNolock;
+  frame.inNolock = true;
+  nolockCall(k, cpu, obj);
+  frame.inNolock = outer;
+}
+
+function nolockCall(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   const o = k.options;
   point(k, cpu, Point.NolockEntry);
   // Only an at() hook can get here: the interrupted caller still owns the object.
@@ -76,6 +86,7 @@ export function kfreeCallRcuNolock(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   obj.state = 'queued';
   obj.where = 'krc';
   obj.snap = getStateSynchronizeRcu(k);
+  k.chk.queued++;
   k.emit(cpu, Ev.NolockCall, obj.id, obj.channel);
   k.count(cpu, Stat.nolockCall);
 
@@ -97,17 +108,16 @@ export function kfreeCallRcuNolock(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   // krc_this_cpu_lock(&flags, allow_spin = false)
   const krc = k.krcs[cpu.id];
   localIrqSave(k, cpu);
-  if (!spinTrylock(k, cpu, krc.lock)) {
+  if (k.mutant === Mutant.NolockSpins) {
+    spinLock(k, cpu, krc.lock); // canary: spins where v1 trylocks
+  } else if (!spinTrylock(k, cpu, krc.lock)) {
     localIrqRestore(k, cpu);
     deferFree(k, cpu, obj);
     return;
   }
   point(k, cpu, Point.KrcLocked);
   // add_ptr_to_bulk_krc_lock(..., allow_spin = false) takes no bnode: the object goes on krc.head.
-  krc.head.push(obj);
-  krc.headGpSnap = getStateSynchronizeRcu(k);
-  k.emit(cpu, Ev.KrcHead, obj.id, krc.headCount);
-  k.count(cpu, Stat.headInsert);
+  krcHeadInsert(k, cpu, krc, obj);
   armMonitorNolock(k, cpu, krc);
   point(k, cpu, Point.KrcBeforeUnlock);
   krcUnlock(k, cpu, krc);
@@ -122,6 +132,7 @@ function deferFree(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   k.count(cpu, Stat.llistAdd);
   k.count(cpu, Stat.nolockDeferred);
   if (!wasEmpty) return; // the pending (or running) drain will take it
+  if (k.mutant === Mutant.LlistAddIgnored) return; // canary: nobody queues the drain
   const lazy = k.options.monitorArm === 'one-irq-work-lazy-flag' ? false : undefined;
   // False only when the shared work is already PENDING on the lazy list (one-irq-work-lazy-flag):
   // no IPI, so the drain waits for the next tick.
@@ -164,7 +175,8 @@ function krcDeferDrain(k: Kernel, cpu: Cpu, n: NolockKrc): void {
   k.emit(cpu, Ev.LlistDelAll, khandle(cpu.id, KObj.NolockLlist), objs.length);
   k.count(cpu, Stat.llistDelAll);
   point(k, cpu, Point.LlistDrain);
-  for (const obj of objs) {
+  // Canary drain-drops-tail: only the newest object is handed over; the rest stay queued on no list.
+  for (const obj of k.mutant === Mutant.DrainDropsTail ? objs.slice(0, 1) : objs) {
     k.count(cpu, Stat.nolockDrained);
     // kvfree_call_rcu(head, ptr, allow_spin = true): the object keeps its kfree_rcu_nolock() snapshot.
     obj.where = 'krc';

@@ -21,9 +21,10 @@ export function msecsToJiffies(k: Kernel, msecs: number): number {
 }
 
 /** put_cached_bnode(), krc lock held: keep the page if the cache has room. */
-export function putCachedBnode(k: Kernel, krc: Krc, page: number): boolean {
+export function putCachedBnode(k: Kernel, cpu: Cpu, krc: Krc, page: number): boolean {
   if (krc.nrBkvObjs >= k.options.rcuMinCachedObjs) return false;
   krc.bkvcache.push(page);
+  k.chk.pageCache(cpu, krc);
   return true;
 }
 
@@ -53,7 +54,7 @@ export function fillPageCacheFunc(k: Kernel, cpu: Cpu, krc: Krc): void {
     if (page < 0) break;
     krcLock(k, cpu, krc);
     point(k, cpu, Point.PageRefillLocked);
-    putCachedBnode(k, krc, page); // always room: nrPages <= rcu_min_cached_objs
+    putCachedBnode(k, cpu, krc, page); // always room: nrPages <= rcu_min_cached_objs
     krcUnlock(k, cpu, krc);
     added++;
   }

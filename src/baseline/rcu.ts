@@ -90,6 +90,9 @@ export function callRcu(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   if (obj.state === 'allocated') {
     obj.state = 'queued';
     obj.snap = getStateSynchronizeRcu(k);
+    k.chk.queued++;
+  } else if (obj.where === 'detached') {
+    k.chk.detached--;
   }
   obj.where = 'cblist';
   callRcuHead(k, cpu, obj);
@@ -103,6 +106,7 @@ export function callRcuHead(k: Kernel, cpu: Cpu, head: RcuHead): void {
   if (cpu.cbTail === null) cpu.cbHead = head;
   else cpu.cbTail.cbNext = head;
   cpu.cbTail = head;
+  if (head instanceof SlabObject) cpu.cbObjs++;
   requestGp(k, cbSnap);
   k.emit(cpu, Ev.CallRcu, head.id, cbSnap);
   k.count(cpu, Stat.callRcu);
@@ -115,12 +119,16 @@ export function callRcuHead(k: Kernel, cpu: Cpu, head: RcuHead): void {
 export function rcuGpEngine(k: Kernel): void {
   const cpu0 = k.cpus[0];
   if (gpInProgress(k) && !k.cpus.some((c) => c.qsOwed)) {
+    const old = k.gpSeq;
     k.gpSeq = rcuSeqEnd(k.gpSeq);
+    k.chk.gpSeq(cpu0, old, k.gpSeq);
     k.emit(cpu0, Ev.GpEnd, k.gpSeq);
     k.count(cpu0, Stat.gpEnd);
   }
   if (!gpInProgress(k) && ULONG_CMP_LT(k.gpSeq, k.gpSeqNeeded)) {
+    const old = k.gpSeq;
     k.gpSeq = rcuSeqStart(k.gpSeq);
+    k.chk.gpSeq(cpu0, old, k.gpSeq);
     k.emit(cpu0, Ev.GpStart, k.gpSeq);
     k.count(cpu0, Stat.gpStart);
     for (const c of k.cpus) c.qsOwed = !c.idle && c.blocked === 0;
@@ -136,7 +144,10 @@ export function rcuDoBatch(k: Kernel, cpu: Cpu): void {
     head.cbNext = null;
     k.emit(cpu, Ev.RcuCbInvoke, head.id);
     k.count(cpu, Stat.rcuCbInvoked);
-    if (head instanceof SlabObject) kfreeInternal(k, cpu, head);
+    if (head instanceof SlabObject) {
+      cpu.cbObjs--;
+      kfreeInternal(k, cpu, head);
+    }
     else if (head instanceof KernelRcuHead) head.func(cpu);
   }
 }

@@ -7,13 +7,14 @@
 
 import type { RcuHead } from './rcu.js';
 
-export type Where = 'llist' | 'detached' | 'cblist' | 'krc';
+export type Where = 'llist' | 'detached' | 'cblist' | 'krc' | 'inline';
 
 /**
  * One slab object.
  * @state: free | allocated | queued (kfree_rcu'd, waiting for a GP).
- * @where: for a queued object: on an llist, detached by llist_del_all, on a callback list, or owned
- *   by the kvfree_rcu machinery (krc head, bulk page, krw, inline fallback).
+ * @where: for a queued object: on an llist, detached by llist_del_all, on a callback list, owned
+ *   by the kvfree_rcu machinery (krc head, bulk page, krw), or held by an inline synchronize_rcu()
+ *   fallback.
  * @channel: 1 for a vmalloc() object (is_vmalloc_addr), else 0.
  * @snap: get_state_synchronize_rcu() at the time it was queued (its "kfree_rcu call time").
  * @cbSnap: the cookie of its rcu_head while on a callback list.

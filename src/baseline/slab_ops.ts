@@ -26,10 +26,15 @@ export function vmalloc(k: Kernel, cpu: Cpu): number {
 /**
  * kfree() of an allocated object (API) or of a queued one (RCU callback). Freeing a queued object
  * whose GP snapshot is not yet done is the bug kvfree_rcu exists to prevent: it is counted as
- * `prematureFree`, which the checker turns into a violation.
+ * `prematureFree`; with the checker on it is a violation instead, before the free.
  */
 export function kfreeInternal(k: Kernel, cpu: Cpu, obj: SlabObject): void {
-  if (obj.state === 'queued' && !pollStateSynchronizeRcu(k, obj.snap)) k.count(cpu, Stat.prematureFree);
+  if (obj.state === 'queued') {
+    k.chk.beforeFree(cpu, obj);
+    if (!pollStateSynchronizeRcu(k, obj.snap)) k.count(cpu, Stat.prematureFree);
+    k.chk.queued--;
+    if (obj.where === 'inline') k.chk.inline--;
+  }
   k.slab.free(obj);
   k.emit(cpu, Ev.Kfree, obj.id);
   k.count(cpu, Stat.kfree);

@@ -71,4 +71,5 @@ export function globalTick(k: Kernel): void {
       irqEnabledPoint(k, cpu);
     }
   }
+  k.chk.tickEnd();
 }

@@ -57,6 +57,7 @@ export function queueWork(k: Kernel, cpu: Cpu, dw: DelayedWork): boolean {
 
 /** queue_delayed_work(): a delay of 0 queues at once, else the work's timer is armed here. */
 export function queueDelayedWork(k: Kernel, cpu: Cpu, dw: DelayedWork, delay: number): boolean {
+  k.chk.queueWork(cpu, dw.id);
   if (dw.pending) {
     k.emit(cpu, Ev.WorkQueue, dw.id, 0, delay);
     return false;
