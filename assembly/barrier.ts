@@ -9,7 +9,7 @@
 import { Ev, KObj, Stat, Status } from '../src/shared/codes';
 import { batched, NIL, nr_cpus, rcu_stall_jiffies } from './config';
 import { cpu_awake_check, cpu_done, quiescent_here } from './cpu';
-import { cpu_at, kwork_idx } from './layout';
+import { cpu_at, krc_at, kwork_idx } from './layout';
 import { krw_busy, need_offload_krc } from './krc';
 import { kvfree_rcu_queue_batch } from './monitor';
 import { rcu_qs } from './rcu';
@@ -67,6 +67,7 @@ export function cmd_kvfree_rcu_barrier(cpu: u32): Status {
     }
     for (let c: u32 = 0; c < n; c++) {
       cancel_delayed_work(cpu, kwork_idx(c, <u32>KObj.MonitorWork));
+      if (need_offload_krc(c)) krc_at(c).monitor_cancelled = 1;
       st = barrier_wait(cpu, W_KRWS_OF, c);
       if (st) return st;
     }

@@ -61,6 +61,7 @@ export function push_frame(cpu: u32, k: Ctx): void {
   f.kind = <u8>k;
   f.level = k == Ctx.Probe ? below.level : <u8>k;
   f.irq_off = k == Ctx.Hardirq || k == Ctx.Nmi ? 1 : k == Ctx.Probe ? <u8>irqs_disabled(cpu) : 0;
+  f.in_nolock = 0;
   f.irq_depth = c.irq_depth;
   f.preempt_count = c.preempt_count;
   f.rcu_nesting = c.rcu_nesting;

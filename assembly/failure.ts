@@ -2,9 +2,10 @@
 // recorded here so the TS side can read it after the command returns a fatal status (Deadlock) or
 // after the module aborts (Invariant: a bound exceeded, or an internal assert).
 // Kernel counterpart: lockdep's report / BUG(). Recorded once; the first failure wins.
-import { Ctx, Status } from '../src/shared/codes';
+import { CheckWhat, Ctx, Status } from '../src/shared/codes';
+import { jiffies } from './clock';
 import { NIL } from './config';
-import { failure_point, lbl_cpu, lbl_kind, lbl_point, lbl_target } from './inject';
+import { failure_point, lbl_cpu, lbl_kind, lbl_point, lbl_target, point_hits } from './inject';
 
 /** Which bound an Invariant failure broke (read by src/wasm/machine.ts for its message). */
 export enum Reason {
@@ -48,6 +49,33 @@ export let fail_acquirer_ctx: u32 = NIL;
 export let fail_reason: u32 = 0;
 /** Point (Point) where the injected frame a Deadlock happened in entered, 0 if none (§16.1 step 6). */
 export let fail_point: u32 = 0;
+
+// A checker Violation (docs/model.md §17): what (CheckWhat), the object (or NIL), the text's
+// arguments, and when (jiffies, the machine-wide point-hit count).
+export let fail_what: u32 = 0;
+export let fail_obj: u32 = NIL;
+export let fail_va: u32 = 0;
+export let fail_vb: u32 = 0;
+export let fail_vc: u32 = 0;
+export let fail_jiffies: u32 = 0;
+export let fail_hit: f64 = 0;
+
+/** Records a checker violation and aborts (the binding poisons the machine with it). */
+export function fail_violation(cpu: u32, what: CheckWhat, obj: u32, a: u32, b: u32, c: u32): void {
+  if (fail_status == 0) {
+    fail_status = Status.Violation;
+    fail_cpu = cpu;
+    fail_what = <u32>what;
+    fail_obj = obj;
+    fail_va = a;
+    fail_vb = b;
+    fail_vc = c;
+    fail_jiffies = jiffies;
+    fail_hit = point_hits(); // folds the hot path's pending hits first
+    fail_point = failure_point();
+  }
+  abort('checker violation');
+}
 
 export function fail_deadlock(cpu: u32, lock: u32, holder: Ctx, acquirer: Ctx): Status {
   if (fail_status == 0) {

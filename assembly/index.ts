@@ -30,8 +30,9 @@ export { result, result2, io_fill, bad_arg_get, result_set, io_chain_get, io_set
 export {
   fail_status, fail_cpu, fail_lock, fail_holder_ctx, fail_acquirer_ctx, fail_reason, fail_arg,
   fail_point, fail_inj_kind, fail_inj_point, fail_inj_cpu, fail_inj_target, fail_op, fail_op_obj,
-  fail_op_status, FAIL_OP_EXIT,
+  fail_op_status, FAIL_OP_EXIT, fail_what, fail_obj, fail_va, fail_vb, fail_vc, fail_jiffies, fail_hit,
 } from './failure';
+export { config_checker } from './checker';
 export { trace_digest, trace_count_get, trace_head_get } from './trace';
 
 // clock and contexts

@@ -12,7 +12,8 @@
 // A work is on at most one CPU's list, and only while PENDING.
 // *Simplified*: the raised list is run only by the self-IPI (every model CPU has an irq_work
 // interrupt), and a lazy work never raises an IPI (model CPUs never stop their tick).
-import { Ctx, Ev, IrqWorkFn, Stat, Status } from '../src/shared/codes';
+import { Ctx, Ev, IrqWorkFn, Mutant, Stat, Status } from '../src/shared/codes';
+import { chk_irq_work_add, mutant } from './checker';
 import { IRQ_WORKS_MAX, NIL, U31_MAX } from './config';
 import { awake_check, cpu_check, cpu_done, pop_frame, push_frame } from './cpu';
 import { bad_arg, set_result } from './io';
@@ -59,11 +60,13 @@ export function irq_work_queue(cpu: u32, w: u32): bool {
  */
 export function irq_work_queue_as(cpu: u32, w: u32, lazy: bool): bool {
   const iw = irq_work_at(w);
-  if (iw.flags & IRQ_WORK_PENDING) { // irq_work_claim() failed
+  // canary irq-work-no-claim: PENDING is ignored and the work goes on a list again
+  if (iw.flags & IRQ_WORK_PENDING && mutant != <u32>Mutant.IrqWorkNoClaim) { // irq_work_claim() failed
     emit(cpu, Ev.IrqWorkQueue, ev_handle(w), 0, 0);
     stat_inc(cpu, Stat.irqWorkRejected);
     return false;
   }
+  chk_irq_work_add(cpu, w);
   iw.flags |= IRQ_WORK_PENDING | IRQ_WORK_BUSY;
   iw.cpu = cpu;
   const c = cpu_at(cpu);

@@ -24,7 +24,7 @@
 //        │                                                                                  ▲
 //        └──drain_ready (page's gp_snap done)───────────────────────────────────────────────┘
 //   head ──queue_batch──► krw.head_free ──GP, kfree_rcu_work──► free; head ──drain_ready──► free
-import { Ctx, Ev, KObj, Point, Stat, Status } from '../src/shared/codes';
+import { Ctx, Ev, KObj, Mutant, Point, Stat, Status } from '../src/shared/codes';
 import { point } from './inject';
 import { nolock_init, nolock_llist_count } from './nolock';
 import { batched, bulk_max_entr, KOBJ_SLOTS, NIL, nr_cpus, obj_size, rcu_min_cached_objs, WORKS_MAX } from './config';
@@ -33,7 +33,7 @@ import {
 } from './cpu';
 import { bad_arg, set_result, set_result2 } from './io';
 import {
-  bulk_at, bulk_records_ptr, dwork_at, F_BULK_COUNT, F_BULK_HEAD, F_BULK_TAIL, krc_at, krc_get,
+  bulk_at, bulk_records_ptr, dwork_at, F_BULK_COUNT, Krc, F_BULK_HEAD, F_BULK_TAIL, krc_at, krc_get,
   krc_set, io_ptr, krw_at, klock_idx, kwork_idx, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_KRC, obj_snap_ptr,
   obj_state_ptr, rcu_head_of,
 } from './layout';
@@ -42,7 +42,9 @@ import { __schedule_delayed_monitor_work, kfree_rcu_monitor } from './monitor';
 import { alloc_page_ev, free_page, pages_in_use } from './page';
 import { fill_page_cache_func, krc_page_cache_init, run_page_cache_worker } from './page_cache';
 import { call_rcu, get_state_synchronize_rcu, poll_state_synchronize_rcu, synchronize_rcu } from './rcu';
-import { kfree_internal, kfree_list, kfree_records, obj_channel, obj_check, objs_in_use } from './slab';
+import { kfree_inline, kfree_list, kfree_records, obj_channel, obj_check, objs_in_use } from './slab';
+import { chk_batch_not_ready, chk_page_cache, inline_add, mutant, queued_inc } from './checker';
+import { jiffies } from './clock';
 import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
 import { dwork_init } from './workqueue';
@@ -117,22 +119,24 @@ export const KV_INLINE: u32 = 1;
 export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: bool = false): u32 {
   const ch = obj_channel(obj);
   if (from_step2) { // the nolock spin path and drain: already queued, keeps its snapshot
+    store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
     if (!batched) {
       call_rcu(cpu, obj);
       return KV_DONE;
     }
-    store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
     return kvfree_call_rcu_krc(cpu, obj, ch, false);
   }
   // 1. the object is queued from now on: its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
+  queued_inc();
   emit(cpu, Ev.KvfreeCall, obj, <u32>headless, ch);
   stat_inc(cpu, Stat.kvfreeCall);
   kv_page_allocated = false;
   if (headless) stat_inc(cpu, Stat.kvfreeCallHeadless);
   if (!batched) { // §13: one call_rcu per object; headless takes the inline fallback
     if (headless) {
+      inline_add(1);
       stat_inc(cpu, Stat.inlineSync);
       return KV_INLINE;
     }
@@ -167,18 +171,12 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
     if (headless) {
       point(cpu, <u32>Point.KrcBeforeUnlock);
       krc_unlock(cpu, cpu);
+      inline_add(1);
       stat_inc(cpu, Stat.inlineSync);
       kv_page_allocated = allocated;
       return KV_INLINE;
     }
-    const k = krc_at(cpu);
-    rcu_head_of(obj).next = k.head;
-    k.head = obj;
-    const n = k.head_count + 1;
-    k.head_count = n;
-    k.head_gp_snap = get_state_synchronize_rcu();
-    emit(cpu, Ev.KrcHead, obj, n, 0);
-    stat_inc(cpu, Stat.headInsert);
+    krc_head_insert(cpu, obj);
   }
   // 5.
   __schedule_delayed_monitor_work(cpu, cpu);
@@ -188,9 +186,33 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
   return KV_DONE;
 }
 
+/** The krc is about to hold an object: when it starts holding anything (the checker's monitor-liveness). */
+@inline function note_held(k: Krc): void {
+  if ((k.head & k.bulk_head0 & k.bulk_head1) == NIL) k.held_since = jiffies;
+}
+
+/**
+ * The 2-argument insert on krc.head with krc.lock held (§12.2 step 4; also kfree_rcu_nolock's trylock
+ * path): head_gp_snap is re-taken, so the cookie covers the newest object.
+ */
+export function krc_head_insert(cpu: u32, obj: u32): void {
+  const k = krc_at(cpu);
+  note_held(k);
+  rcu_head_of(obj).next = k.head;
+  const was_empty = k.head == NIL;
+  k.head = obj;
+  const n = k.head_count + 1;
+  k.head_count = n;
+  // canary head-snap-not-refreshed: the cookie is taken only when head was empty
+  if (mutant != <u32>Mutant.HeadSnapNotRefreshed || was_empty) k.head_gp_snap = get_state_synchronize_rcu();
+  emit(cpu, Ev.KrcHead, obj, n, 0);
+  stat_inc(cpu, Stat.headInsert);
+}
+
 /** add_ptr_to_bulk_krc_lock() with the lock held; false when no page could be had. */
 @inline function add_ptr_to_bulk(cpu: u32, obj: u32, ch: u32, can_alloc: bool): bool {
   const k = krc_at(cpu);
+  note_held(k); // before a fresh page makes the krc look non-empty
   let page = krc_get(k, F_BULK_HEAD, ch);
   let nr: u32 = page != NIL ? bulk_at(page).nr_records : 0;
   if (page == NIL || nr == bulk_max_entr) {
@@ -211,7 +233,8 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
   store<u32>(bulk_records_ptr(page) + (nr << 2), obj);
   nr++;
   b.nr_records = nr;
-  b.gp_snap = get_state_synchronize_rcu();
+  // canary page-snap-once: the page's cookie is taken only at its first insert
+  if (mutant != <u32>Mutant.PageSnapOnce || nr == 1) b.gp_snap = get_state_synchronize_rcu();
   krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) + 1);
   emit(cpu, Ev.KrcBulk, obj, page, nr);
   stat_inc(cpu, Stat.bulkInsert);
@@ -251,6 +274,7 @@ export function kfree_rcu_work(cpu: u32, krc: u32, i: u32): void {
   w.bulk_head_free0 = NIL;
   w.bulk_head_free1 = NIL;
   w.head_free = NIL;
+  w.head_free_count = 0;
   krc_unlock(cpu, krc);
   let n: u32 = 0;
   for (let ch: u32 = 0; ch < 2; ch++) {
@@ -263,7 +287,10 @@ export function kfree_rcu_work(cpu: u32, krc: u32, i: u32): void {
   }
   if (head != NIL) {
     if (poll_state_synchronize_rcu(snap)) n += kvfree_rcu_list(cpu, head);
-    else stat_inc(cpu, Stat.listSnapNotReady); // WARN_ON_ONCE; the objects stay queued (leaked)
+    else {
+      stat_inc(cpu, Stat.listSnapNotReady); // WARN_ON_ONCE; the objects stay queued (leaked)
+      chk_batch_not_ready(cpu, head, snap);
+    }
   }
   emit(cpu, Ev.KfreeRcuWork, i, n, 0);
   stat_inc(cpu, Stat.kfreeRcuWorkRun);
@@ -276,10 +303,10 @@ export function kvfree_rcu_bulk(cpu: u32, krc: u32, page: u32): u32 {
   if (!poll_state_synchronize_rcu(b.gp_snap)) {
     stat_inc(cpu, Stat.bulkSnapNotReady);
     emit(cpu, Ev.BulkNotReady, page, 0, 0);
+    chk_batch_not_ready(cpu, load<u32>(bulk_records_ptr(page)), b.gp_snap);
   } else {
     n = b.nr_records;
-    kfree_records(cpu, bulk_records_ptr(page), n);
-    stat_add(cpu, Stat.bulkFreed, n);
+    kfree_records(cpu, bulk_records_ptr(page), n, Stat.bulkFreed);
   }
   put_cached_bnode(cpu, krc, page);
   return n;
@@ -296,6 +323,7 @@ function put_cached_bnode(cpu: u32, krc: u32, page: u32): void {
     k.bkvcache = page;
     k.nr_bkv_objs++;
     cached = true;
+    chk_page_cache(cpu, krc);
   }
   krc_unlock(cpu, krc);
   if (!cached) free_page(cpu, page);
@@ -303,9 +331,7 @@ function put_cached_bnode(cpu: u32, krc: u32, page: u32): void {
 
 /** kvfree_rcu_list(): free each object of a head list, in list order. */
 export function kvfree_rcu_list(cpu: u32, head: u32): u32 {
-  const n = kfree_list(cpu, head);
-  if (n) stat_add(cpu, Stat.listFreed, n);
-  return n;
+  return kfree_list(cpu, head, Stat.listFreed);
 }
 
 // -- kernel works -------------------------------------------------------------------------------
@@ -362,7 +388,7 @@ export function cmd_kvfree_rcu(cpu: u32, obj: u32): Status {
   if (kvfree_call_rcu(cpu, obj, true) == KV_INLINE) {
     st = synchronize_rcu(cpu);
     if (st) return st; // RcuStall: the object stays queued (leaked), the ticks stay processed
-    kfree_internal(cpu, obj);
+    kfree_inline(cpu, obj);
   }
   return cpu_done(cpu);
 }

@@ -51,6 +51,7 @@ import {
 //   +0  kind        u8   Ctx of the frame
 //   +1  level       u8   0 task, 1 softirq, 2 hardirq, 3 nmi; a probe copies the frame below
 //   +2  irq_off     u8   1 if this frame forces irqs off (hardirq, nmi, probe entered with irqs off)
+//   +3  in_nolock   u8   1 while a kfree_rcu_nolock() call runs in this frame (the checker's spin-in-nmi)
 //   +4  irq_depth   u32  ┐
 //   +8  preempt     u32  │ the CPU's counters at entry; exit() requires them unchanged
 //   +12 rcu_nesting u32  │
@@ -59,7 +60,7 @@ import {
   kind: u8;
   level: u8;
   irq_off: u8;
-  pad: u8;
+  in_nolock: u8;
   irq_depth: u32;
   preempt_count: u32;
   rcu_nesting: u32;
@@ -77,6 +78,7 @@ import {
 //   @cb_head/@cb_tail: RCU callback list (objects through their rcu_head, FIFO)
 //   @wl_head/@wl_tail: worklist (delayed works, FIFO, doubly linked through the work)
 //   @timer_head/@timer_tail: armed timers sorted by (expires, arming order)
+//   @cb_objs: slab objects (not rcu_work heads) on the callback list (the checker's conservation)
 @unmanaged export class Cpu {
   depth: u32;
   irq_depth: u32;
@@ -99,6 +101,7 @@ import {
   wl_tail: u32;
   timer_head: u32;
   timer_tail: u32;
+  cb_objs: u32;
 }
 
 // Lock (raw_spinlock_t): holder_cpu NIL when free; holder_frame = index of the holding frame.
@@ -151,6 +154,7 @@ import {
 //   @head_free:          detached head list (objects through rcu_head.next, newest first) or NIL
 //   @head_free_gp_snap:  cookie taken when head_free was filled
 //   @bulk_head_free0/1:  detached bulk-page lists per channel (pages through BulkPage.next)
+//   @head_free_count:    objects on head_free (the checker's conservation)
 // Its rcu_work is delayed work WORKS_MAX + cpu*16 + KObj.KrwWork0 + i; the rcu_work's own
 // rcu_head is slab "object" krw_head_id(cpu, i).
 @unmanaged export class Krw {
@@ -158,6 +162,7 @@ import {
   head_free_gp_snap: u32;
   bulk_head_free0: u32;
   bulk_head_free1: u32;
+  head_free_count: u32;
 }
 
 // Krc (struct kfree_rcu_cpu), one per CPU, then its two Krw.
@@ -167,6 +172,10 @@ import {
 //   @bulk_count0/1: records in those pages
 //   @bkvcache:   LIFO of cached empty pages (through BulkPage.next); @nr_bkv_objs its length
 //   @backoff_page_cache_fill, @work_in_progress: refill-worker state (atomic_t in the kernel)
+//   @held_since, @last_monitor_run: jiffies when the krc last went from holding nothing to holding
+//                something, and of the monitor's last run (the checker's monitor-liveness)
+//   @monitor_cancelled: the barrier cancelled monitor_work while the krc held objects; they wait
+//                for the next arm, which restarts the liveness clock
 // Channel arrays are read with krc_bulk_ptr()-style addressing: field 1 follows field 0.
 @unmanaged export class Krc {
   head: u32;
@@ -182,7 +191,10 @@ import {
   nr_bkv_objs: u32;
   backoff_page_cache_fill: u8;
   work_in_progress: u8;
-  pad: u16;
+  monitor_cancelled: u8;
+  pad: u8;
+  held_since: u32;
+  last_monitor_run: u32;
 }
 
 // BulkPage (struct kvfree_rcu_bulk_data): the header of each simulated page, then

@@ -17,12 +17,14 @@ import {
   ev_handle, llist_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr,
   rcu_head_of,
 } from './layout';
+import { detached_add, queued_inc } from './checker';
 import { get_state_synchronize_rcu } from './rcu';
 import { obj_check } from './slab';
 import { stat_inc } from './stats';
 import { emit } from './trace';
 
-let nr_llists: u32 = 0;
+/** API llists created (handles 0..nr_llists-1). */
+export let nr_llists: u32 = 0;
 /** Number of objects the last llist_del_all() took. */
 export let llist_del_all_count: u32 = 0;
 
@@ -34,6 +36,7 @@ export let llist_del_all_count: u32 = 0;
 export function llist_add(cpu: u32, list: u32, obj: u32): bool {
   const p = llist_ptr(list);
   const first = load<u32>(p);
+  if (load<u8>(obj_state_ptr(obj)) == OBJ_ALLOCATED) queued_inc(); // (a nolock deferral is queued already)
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_LLIST);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
   rcu_head_of(obj).next = first;
@@ -55,6 +58,7 @@ export function llist_del_all(cpu: u32, list: u32): u32 {
     n++;
   }
   llist_del_all_count = n;
+  if (list < LLISTS_MAX) detached_add(n); // an API llist: its objects are the caller's now
   emit(cpu, Ev.LlistDelAll, ev_handle(list), n, 0);
   stat_inc(cpu, Stat.llistDelAll);
   return first;

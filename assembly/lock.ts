@@ -12,6 +12,7 @@
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { LOCKS_MAX, NIL } from './config';
 import { awake_check, cpu_check, cpu_ctx, cpu_done } from './cpu';
+import { chk_spin } from './checker';
 import { fail_deadlock } from './failure';
 import { bad_arg, set_result } from './io';
 import { cpu_at, ev_handle, frame_at, lock_at } from './layout';
@@ -58,6 +59,7 @@ function lock_deadlock(cpu: u32, lock: u32): Status {
  */
 @inline export function spin_lock(cpu: u32, lock: u32): void {
   if (lock_at(lock).holder_cpu != NIL) spin_lock_contended(cpu, lock);
+  chk_spin(cpu, lock); // after the deadlock check: a deadlock is reported as one
   lock_take(cpu, lock);
 }
 
@@ -110,6 +112,7 @@ export function cmd_spin_lock(cpu: u32, lock: u32): Status {
     set_result(l.holder_cpu);
     return Status.LockHeldRemote;
   }
+  chk_spin(cpu, lock);
   lock_take(cpu, lock);
   return cpu_done(cpu);
 }

@@ -11,7 +11,8 @@
 // monitor_work states:  idle ──queue_delayed_work(delay)──► timer armed ──tick──► on worklist
 //                         ▲         (mod_delayed_work only shortens)                 │
 //                         └───────────────────── runs kfree_rcu_monitor ◄─────────────┘
-import { Ev, KObj, Point, Stat } from '../src/shared/codes';
+import { Ev, KObj, Mutant, Point, Stat } from '../src/shared/codes';
+import { mutant } from './checker';
 import { point } from './inject';
 import { jiffies } from './clock';
 import { bulk_max_entr, drain_ready, kfree_drain_jiffies, monitor_backlog_rule, NIL } from './config';
@@ -24,7 +25,7 @@ import { krc_count, krc_lock, krc_unlock, kvfree_rcu_bulk, kvfree_rcu_list, need
 import { call_rcu_work_head, get_state_synchronize_rcu, poll_state_synchronize_rcu } from './rcu';
 import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
-import { mod_delayed_work, queue_delayed_work } from './workqueue';
+import { __queue_work, mod_delayed_work, queue_delayed_work } from './workqueue';
 
 
 /**
@@ -34,18 +35,27 @@ import { mod_delayed_work, queue_delayed_work } from './workqueue';
 @inline export function __schedule_delayed_monitor_work(cpu: u32, krc: u32): void {
   const delay: u32 = monitor_backlog_rule && krc_count(krc) >= bulk_max_entr ? 1 : kfree_drain_jiffies;
   const d = dwork_at(kwork_idx(krc, <u32>KObj.MonitorWork));
-  if (!d.pending || (d.armed && <i32>delay < <i32>(d.expires - jiffies))) schedule_monitor_slow(cpu, krc, delay);
+  if (!d.pending || (d.armed && (<i32>delay < <i32>(d.expires - jiffies) || mutant == <u32>Mutant.MonitorPostponed))) schedule_monitor_slow(cpu, krc, delay);
 }
 
 function schedule_monitor_slow(cpu: u32, krc: u32, delay: u32): void {
   const w = kwork_idx(krc, <u32>KObj.MonitorWork);
   const d = dwork_at(w);
+  if (d.pending && d.armed && mutant == <u32>Mutant.MonitorPostponed) {
+    mod_delayed_work(cpu, w, kfree_drain_jiffies); // canary: postponed, not shortened
+    return;
+  }
   if (d.pending) {
     if (d.armed && <i32>delay < <i32>(d.expires - jiffies)) {
       mod_delayed_work(cpu, w, delay);
       stat_inc(cpu, Stat.monitorShorten);
     } // on the worklist already (timer fired): nothing
   } else {
+    const k = krc_at(krc);
+    if (k.monitor_cancelled) {
+      k.monitor_cancelled = 0;
+      k.held_since = jiffies;
+    }
     queue_delayed_work(cpu, w, delay);
     stat_inc(cpu, Stat.monitorArm);
   }
@@ -61,6 +71,7 @@ export function schedule_delayed_monitor_work(cpu: u32, krc: u32): void {
 export function kfree_rcu_monitor(cpu: u32, krc: u32): void {
   emit(cpu, Ev.MonitorRun, krc_count(krc), 0, 0);
   stat_inc(cpu, Stat.monitorRun);
+  krc_at(krc).last_monitor_run = jiffies;
   if (drain_ready) kvfree_rcu_drain_ready(cpu, krc);
   kvfree_rcu_queue_batch(cpu, krc);
   if (need_offload_krc(krc)) schedule_delayed_monitor_work(cpu, krc);
@@ -79,6 +90,20 @@ function kvfree_rcu_drain_ready(cpu: u32, krc: u32): void {
     let ready: u32 = NIL;
     let p = krc_get(k, F_BULK_TAIL, ch); // oldest first
     while (p != NIL && poll_state_synchronize_rcu(bulk_at(p).gp_snap)) {
+      if (mutant == <u32>Mutant.DrainNewestPage) { // canary: polls the oldest page, takes the newest
+        const q = krc_get(k, F_BULK_HEAD, ch);
+        const qb = bulk_at(q);
+        const next = qb.next;
+        krc_set(k, F_BULK_HEAD, ch, next);
+        if (next == NIL) krc_set(k, F_BULK_TAIL, ch, NIL);
+        else bulk_at(next).prev = NIL;
+        krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) - qb.nr_records);
+        qb.next = ready;
+        qb.prev = NIL;
+        ready = q;
+        p = krc_get(k, F_BULK_TAIL, ch);
+        continue;
+      }
       const b = bulk_at(p);
       const prev = b.prev;
       krc_set(k, F_BULK_TAIL, ch, prev);
@@ -140,6 +165,7 @@ export function kvfree_rcu_queue_batch(cpu: u32, krc: u32): bool {
     }
     if (w.head_free == NIL) {
       w.head_free = k.head;
+      w.head_free_count = k.head_count;
       k.head = NIL;
       moved += k.head_count;
       k.head_count = 0;
@@ -163,6 +189,7 @@ function queue_rcu_work(cpu: u32, krc: u32, i: u32): void {
   d.pending = 1;
   emit(cpu, Ev.WorkQueue, ev_handle(w), 1, 0);
   stat_inc(cpu, Stat.workQueued);
-  call_rcu_work_head(cpu, krw_head_id(krc, i), w);
+  if (mutant == <u32>Mutant.FreeBeforeGp) __queue_work(cpu, w); // canary: no GP in between
+  else call_rcu_work_head(cpu, krw_head_id(krc, i), w);
 }
 

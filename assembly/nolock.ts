@@ -23,7 +23,8 @@
 //        ▼                                                                                ▼
 //   krc.head, arm the monitor (§15.3) [krc-before-unlock], unlock   krc_defer_drain: llist_del_all
 //                                                                   [llist-drain], kvfree_call_rcu each
-import { Ev, KObj, MonitorArm, NolockGate, Point, Stat, Status } from '../src/shared/codes';
+import { Ev, KObj, MonitorArm, Mutant, NolockGate, Point, Stat, Status } from '../src/shared/codes';
+import { mutant, queued_inc } from './checker';
 import { batched, debug_objects, monitor_arm, NIL, nolock_gate, nr_cpus } from './config';
 import { awake_check, cpu_check, cpu_done, local_irq_restore, local_irq_save } from './cpu';
 import { fail_invariant_arg, Reason } from './failure';
@@ -31,13 +32,13 @@ import { point } from './inject';
 import { bad_arg } from './io';
 import { irq_work_init_kernel, irq_work_queue, irq_work_queue_as, IWF_KRC_BOTH, IWF_KRC_DEFER_DRAIN, IWF_KRC_SCHED_MONITOR } from './irq_work';
 import {
-  cpu_at, dwork_at, krc_at, klock_idx, kslot_idx, kwork_idx, llist_ptr, OBJ_ALLOCATED, OBJ_QUEUED_KRC, obj_snap_ptr,
+  cpu_at, dwork_at, frame_at, krc_at, klock_idx, kslot_idx, kwork_idx, llist_ptr, OBJ_ALLOCATED, OBJ_QUEUED_KRC, obj_snap_ptr,
   obj_state_ptr, rcu_head_of,
 } from './layout';
 import { KOBJ_SLOTS, LLISTS_MAX } from './config';
-import { krc_unlock, kvfree_call_rcu_2, kvfree_obj_check } from './krc';
+import { krc_head_insert, krc_unlock, kvfree_call_rcu_2, kvfree_obj_check } from './krc';
 import { llist_add, llist_del_all } from './llist';
-import { spin_trylock } from './lock';
+import { spin_lock, spin_trylock } from './lock';
 import { schedule_delayed_monitor_work } from './monitor';
 import { get_state_synchronize_rcu } from './rcu';
 import { obj_channel, obj_check } from './slab';
@@ -56,14 +57,27 @@ export function nolock_init(): void {
   }
 }
 
-/** kfree_rcu_nolock(obj) on the current CPU; the caller checked the object is allocated. */
+/**
+ * kfree_rcu_nolock(obj) on the current CPU; the caller checked the object is allocated. The frame
+ * is marked for the call: the caller may not spin, whatever the gate decides (the checker's
+ * spin-in-nmi); a nested call from a hook in the same frame restores the outer call's mark.
+ */
 export function kfree_rcu_nolock(cpu: u32, obj: u32): void {
+  const f = frame_at(cpu, cpu_at(cpu).depth - 1);
+  const outer = f.in_nolock;
+  f.in_nolock = 1;
+  nolock_call(cpu, obj);
+  f.in_nolock = outer;
+}
+
+function nolock_call(cpu: u32, obj: u32): void {
   point(cpu, <u32>Point.NolockEntry);
   // only an at() hook can change the object here: the interrupted caller still owns it
   if (load<u8>(obj_state_ptr(obj)) != OBJ_ALLOCATED) fail_invariant_arg(cpu, Reason.NolockEntry, obj);
   // 1. queued from now on, with its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
+  queued_inc();
   emit(cpu, Ev.NolockCall, obj, obj_channel(obj), 0);
   stat_inc(cpu, Stat.nolockCall);
   // 2. allow_spin: v1 always passes false; the in-nmi gate spins unless in_nmi()
@@ -80,21 +94,16 @@ export function kfree_rcu_nolock(cpu: u32, obj: u32): void {
   }
   // 4. krc_this_cpu_lock(&flags, allow_spin = false): a trylock
   local_irq_save(cpu);
-  if (!spin_trylock(cpu, klock_idx(cpu))) {
+  if (mutant == <u32>Mutant.NolockSpins) {
+    spin_lock(cpu, klock_idx(cpu)); // canary: spins where v1 trylocks
+  } else if (!spin_trylock(cpu, klock_idx(cpu))) {
     local_irq_restore(cpu);
     defer_free(cpu, obj);
     return;
   }
   point(cpu, <u32>Point.KrcLocked);
   // on krc.head: no bulk page, no page-cache worker ("without consuming additional memory")
-  const k = krc_at(cpu);
-  rcu_head_of(obj).next = k.head;
-  k.head = obj;
-  const n = k.head_count + 1;
-  k.head_count = n;
-  k.head_gp_snap = get_state_synchronize_rcu();
-  emit(cpu, Ev.KrcHead, obj, n, 0);
-  stat_inc(cpu, Stat.headInsert);
+  krc_head_insert(cpu, obj);
   nolock_arm_monitor(cpu);
   point(cpu, <u32>Point.KrcBeforeUnlock);
   krc_unlock(cpu, cpu);
@@ -105,6 +114,7 @@ function defer_free(cpu: u32, obj: u32): void {
   const wasEmpty = llist_add(cpu, kslot_idx(cpu, <u32>KObj.NolockLlist), obj);
   stat_inc(cpu, Stat.nolockDeferred);
   if (!wasEmpty) return;
+  if (mutant == <u32>Mutant.LlistAddIgnored) return; // canary: nobody queues the drain
   const w = kslot_idx(cpu, <u32>KObj.NolockIrqWork);
   const queued = monitor_arm == <u32>MonitorArm.OneIrqWorkLazyFlag ? irq_work_queue_as(cpu, w, false) : irq_work_queue(cpu, w);
   // the shared work already PENDING (on the lazy list): this drain waits for the tick
@@ -143,6 +153,8 @@ function krc_defer_drain(cpu: u32, krc: u32): void {
     const next = rcu_head_of(o).next;
     stat_inc(cpu, Stat.nolockDrained);
     kvfree_call_rcu_2(cpu, o); // keeps the snapshot of its nolock call
+    // canary drain-drops-tail: only the newest object is handed over; the rest stay queued on no list
+    if (mutant == <u32>Mutant.DrainDropsTail) break;
     o = next;
   }
 }

@@ -11,6 +11,7 @@
 //                                    │     or, backoff: page_cache_work delayed by the back-off
 //                       timer fires: queue_delayed_work(page_cache_work, 0)
 //   fill_page_cache_func (the work) ──► wip 0, backoff 0
+import { chk_page_cache } from './checker';
 import { Ev, KObj, Point, Stat, Status } from '../src/shared/codes';
 import { point } from './inject';
 import { jiffies } from './clock';
@@ -65,6 +66,7 @@ export function fill_page_cache_func(cpu: u32, krc: u32): void {
     bulk_at(page).next = k.bkvcache;
     k.bkvcache = page;
     k.nr_bkv_objs++;
+    chk_page_cache(cpu, krc);
     krc_unlock(cpu, krc);
     added++;
   }

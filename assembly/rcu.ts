@@ -14,6 +14,7 @@ import { cpu_at, ev_handle, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_CB, 
 import { awake_check, cpu_awake_check, cpu_check, cpu_ctx, cpu_done, quiescent_here } from './cpu';
 import { bad_arg, set_result } from './io';
 import { kfree_internal, obj_check } from './slab';
+import { chk_gp_seq, detached_add, queued_inc } from './checker';
 import { stat_inc } from './stats';
 import { do_tick } from './tick';
 import { emit } from './trace';
@@ -70,12 +71,16 @@ export function rcu_qs(cpu: u32): void {
 /** rcu_gp_kthread, once per jiffy: end the GP if nobody owes a QS, then start a needed one. */
 export function rcu_gp_kthread(): void {
   if (gp_in_progress() && qs_owed_count == 0) {
+    const old = gp_seq;
     gp_seq = (gp_seq | 3) + 1; // rcu_seq_end
+    chk_gp_seq(old, gp_seq);
     emit(0, Ev.GpEnd, gp_seq, 0, 0);
     stat_inc(0, Stat.gpEnd);
   }
   if (!gp_in_progress() && ulong_cmp_lt(gp_seq, gp_seq_needed)) {
+    const old = gp_seq;
     gp_seq += 1; // rcu_seq_start
+    chk_gp_seq(old, gp_seq);
     emit(0, Ev.GpStart, gp_seq, 0, 0);
     stat_inc(0, Stat.gpStart);
     const n = nr_cpus; // per GP, O(nr_cpus) is fine
@@ -96,7 +101,13 @@ export function rcu_gp_kthread(): void {
  */
 export function call_rcu(cpu: u32, obj: u32): void {
   const cookie = get_state_synchronize_rcu();
-  if (load<u8>(obj_state_ptr(obj)) == OBJ_ALLOCATED) store<u32>(obj_snap_ptr(obj), cookie);
+  const s = load<u8>(obj_state_ptr(obj));
+  if (s == OBJ_ALLOCATED) {
+    store<u32>(obj_snap_ptr(obj), cookie);
+    queued_inc();
+  } else if (s == OBJ_QUEUED) {
+    detached_add(-1); // handed on by the caller that took it off an API llist
+  }
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_CB);
   const h = rcu_head_of(obj);
   h.next = NIL;
@@ -106,6 +117,7 @@ export function call_rcu(cpu: u32, obj: u32): void {
   if (c.cb_tail == NIL) c.cb_head = obj;
   else rcu_head_of(c.cb_tail).next = obj;
   c.cb_tail = obj;
+  c.cb_objs++;
   rcu_request_gp(cookie);
   emit(cpu, Ev.CallRcu, obj, cookie, 0);
   stat_inc(cpu, Stat.callRcu);
@@ -152,6 +164,7 @@ export function rcu_do_batch(cpu: u32): void {
     } else {
       emit(cpu, Ev.RcuCbInvoke, obj, 0, 0);
       stat_inc(cpu, Stat.rcuCbInvoked);
+      c.cb_objs--;
       kfree_internal(cpu, obj); // RcuCbFn.FreeObj
     }
     obj = next;

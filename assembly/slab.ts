@@ -12,7 +12,8 @@
 //        └──── free ◄─kfree──┘  └──────────────call_rcu──────────► queued/cb ◄─call_rcu─┘
 //               ▲                                                      │
 //               └────────────────── callback invoked (kfree) ◄─────────┘
-import { Ev, Stat, Status } from '../src/shared/codes';
+import { CheckRule, Ev, Stat, Status } from '../src/shared/codes';
+import { chk_before_free, chk_on, inline_add, queued_sub } from './checker';
 import { max_objects, NIL } from './config';
 import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result, set_result2 } from './io';
@@ -50,16 +51,33 @@ export let objs_in_use: u32 = 0;
 }
 
 /**
- * kfree_bulk(): the internal free of n records (object ids at `records`), in index order; the
- * same per-object rules as kfree_internal, with the counters added once.
+ * The checker found a premature free after `freed` objects of a batch: account for those (kfree and
+ * the caller's `stat`, as the per-object rule would have), then report it (aborts).
  */
-export function kfree_records(cpu: u32, records: usize, n: u32): void {
+function premature_in_batch(cpu: u32, head: u32, freed: u32, stat: Stat, obj: u32): void {
+  free_head = head;
+  objs_in_use -= freed;
+  queued_sub(freed);
+  stat_add(cpu, Stat.kfree, freed);
+  stat_add(cpu, stat, freed);
+  chk_before_free(cpu, obj);
+}
+
+/**
+ * kfree_bulk(): the internal free of n queued records (object ids at `records`), in index order;
+ * the same per-object rules as kfree_internal, with kfree and `stat` (the caller's per-object
+ * counter) added once.
+ */
+export function kfree_records(cpu: u32, records: usize, n: u32, stat: Stat): void {
   let premature: u32 = 0;
   let head = free_head;
   for (let i: u32 = 0; i < n; i++) {
     const obj = load<u32>(records + (i << 2));
     const sp = obj_snap_ptr(obj);
-    if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(sp))) premature++;
+    if (!poll_state_synchronize_rcu(load<u32>(sp))) {
+      if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, i, stat, obj);
+      premature++;
+    }
     store<u8>(obj_state_ptr(obj), OBJ_FREE);
     store<u32>(sp, 0);
     rcu_head_of(obj).next = head;
@@ -68,15 +86,18 @@ export function kfree_records(cpu: u32, records: usize, n: u32): void {
   }
   free_head = head;
   objs_in_use -= n;
+  queued_sub(n);
   if (premature) stat_add(cpu, Stat.prematureFree, premature);
   stat_add(cpu, Stat.kfree, n);
+  stat_add(cpu, stat, n);
 }
 
 /**
- * The internal free of every object of a list threaded through rcu_head.next (krc head lists), in
- * list order; returns how many. Same per-object rules as kfree_internal, counters added once.
+ * The internal free of every (queued) object of a list threaded through rcu_head.next (krc head
+ * lists), in list order; returns how many. Same per-object rules as kfree_internal, kfree and
+ * `stat` added once.
  */
-export function kfree_list(cpu: u32, obj: u32): u32 {
+export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
   let premature: u32 = 0;
   let n: u32 = 0;
   let head = free_head;
@@ -84,7 +105,10 @@ export function kfree_list(cpu: u32, obj: u32): u32 {
     const h = rcu_head_of(obj);
     const next = h.next;
     const sp = obj_snap_ptr(obj);
-    if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(sp))) premature++;
+    if (!poll_state_synchronize_rcu(load<u32>(sp))) {
+      if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, n, stat, obj);
+      premature++;
+    }
     store<u8>(obj_state_ptr(obj), OBJ_FREE);
     store<u32>(sp, 0);
     h.next = head;
@@ -95,8 +119,10 @@ export function kfree_list(cpu: u32, obj: u32): u32 {
   }
   free_head = head;
   objs_in_use -= n;
+  queued_sub(n);
   if (premature) stat_add(cpu, Stat.prematureFree, premature);
   stat_add(cpu, Stat.kfree, n);
+  stat_add(cpu, stat, n);
   return n;
 }
 
@@ -133,12 +159,18 @@ export function kfree_allocated(cpu: u32, obj: u32): void {
   slab_free(cpu, obj);
 }
 
-/** kfree() from an RCU callback: the object must have waited for its GP (else prematureFree). */
+/** kfree() of a queued object (an RCU callback): it must have waited for its GP (else prematureFree). */
 export function kfree_internal(cpu: u32, obj: u32): void {
-  if (obj_state(obj) >= OBJ_QUEUED_LLIST && !poll_state_synchronize_rcu(load<u32>(obj_snap_ptr(obj)))) {
-    stat_inc(cpu, Stat.prematureFree);
-  }
+  chk_before_free(cpu, obj);
+  if (!poll_state_synchronize_rcu(load<u32>(obj_snap_ptr(obj)))) stat_inc(cpu, Stat.prematureFree);
+  queued_sub(1);
   slab_free(cpu, obj);
+}
+
+/** The inline fallback's kvfree() once its synchronize_rcu() returned. */
+export function kfree_inline(cpu: u32, obj: u32): void {
+  inline_add(-1);
+  kfree_internal(cpu, obj);
 }
 
 export function cmd_kmalloc(cpu: u32): Status {

@@ -7,6 +7,7 @@
 // *Simplified*: all CPUs tick at the same instant, processed in CPU order; the timer softirq,
 // RCU_SOFTIRQ and kworker wake-ups are folded into one sequence.
 import { Ctx, Ev, Stat, Status } from '../src/shared/codes';
+import { chk_tick_end } from './checker';
 import { clock_tick, jiffies } from './clock';
 import { IRQ_ENABLED_ROUNDS_MAX, nr_cpus, U31_MAX } from './config';
 import { irqs_disabled, pop_frame, push_frame, quiescent_here } from './cpu';
@@ -80,6 +81,7 @@ export function do_tick(): void {
       irq_enabled_point(cpu);
     }
   }
+  chk_tick_end();
 }
 
 /** advance(n): n jiffies. Cost O(n * nr_cpus) plus the work the ticks do. */

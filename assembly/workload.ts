@@ -34,7 +34,7 @@ import { kfree_rcu_nolock } from './nolock';
 import { pages_in_use } from './page';
 import { prng_next } from './prng';
 import { call_rcu, gp_seq, poll_state_synchronize_rcu, rcu_qs, start_poll_synchronize_rcu } from './rcu';
-import { kfree_allocated, kfree_internal, objs_in_use, slab_alloc } from './slab';
+import { kfree_allocated, kfree_inline, objs_in_use, slab_alloc } from './slab';
 import { stat_inc } from './stats';
 import { do_tick } from './tick';
 import { emit } from './trace';
@@ -690,7 +690,7 @@ function wake_blocked_and_sleeping(): void {
       c.blocked--;
       emit(cpu, Ev.SyncEnd, gp_seq, 0, 0);
       stat_inc(cpu, Stat.synchronizeRcu);
-      kfree_internal(cpu, p.wait_obj);
+      kfree_inline(cpu, p.wait_obj);
       p.wait_obj = NIL;
       p.state = PROG_RUNNING;
     } else if (p.state == PROG_SLEEPING) {

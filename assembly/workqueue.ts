@@ -5,6 +5,7 @@
 // Contexts: queueing/cancel from any context; works run in the CPU's task frame (the kworker),
 // only when that task is preemptible (only task on the stack and quiescent, or idle).
 // *Simplified*: every workqueue, bound or WQ_UNBOUND, runs a work on the CPU that queued it.
+import { chk_queue_work } from './checker';
 import { Ev, Stat, Status } from '../src/shared/codes';
 import { jiffies } from './clock';
 import { NIL, U31_MAX, WORKLIST_RUN_MAX, WORKS_MAX } from './config';
@@ -65,6 +66,7 @@ export function run_worklist(cpu: u32): void {
 
 /** queue_delayed_work_on(this cpu): false (and nothing queued) if already PENDING. */
 export function queue_delayed_work(cpu: u32, w: u32, delay: u32): bool {
+  chk_queue_work(cpu, w);
   const d = dwork_at(w);
   if (d.pending) {
     emit(cpu, Ev.WorkQueue, ev_handle(w), 0, delay);

@@ -31,14 +31,16 @@ describe('exploration', () => {
     expect(rep.violations).toEqual([]);
   });
 
-  it('plain kfree_rcu from an NMI: deadlocks exactly where krc.lock is held', () => {
+  it('plain kfree_rcu from an NMI: deadlocks exactly where krc.lock is held (kvfree_call_rcu, the monitor, kfree_rcu_work)', () => {
     const rep = explore(litmus([{ op: 'kmalloc' }, { op: 'kfree_rcu' }], ['premature-free', 'conservation', 'irq-work', 'bounds', 'monitor-liveness']),
       { mode: 'exhaustive', depth: 1, budget: 10_000, classify: path, stopOnViolation: false });
     const keys = [...rep.outcomes.keys()];
     expect(keys).toContain('Deadlock@krc-locked');
     expect(keys).toContain('Deadlock@krc-before-unlock');
     expect(keys).toContain('nmi-other'); // NMIs outside the locked region get through
-    expect(keys.filter((k) => k.startsWith('Deadlock')).every((k) => /@krc-(locked|before-unlock)$/.test(k))).toBe(true);
+    expect(keys).toContain('Deadlock@monitor-locked');
+    expect(keys).toContain('Deadlock@work-locked');
+    expect(keys.filter((k) => k.startsWith('Deadlock')).every((k) => /@(krc-locked|krc-before-unlock|monitor-locked|work-locked|page-refill-locked)$/.test(k))).toBe(true);
     expect(rep.violations.length).toBeGreaterThan(0);
   });
 

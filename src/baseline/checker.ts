@@ -144,7 +144,7 @@ export class Checker {
    */
   private monitorLiveness(krc: Krc): void {
     const k = this.k;
-    if (!krc.needOffload()) return;
+    if (!krc.needOffload() || krc.monitorCancelled) return;
     const base = before(krc.heldSince, krc.lastMonitorRun) ? krc.lastMonitorRun : krc.heldSince;
     const due = (base + k.options.kfreeDrainJiffies + 1) >>> 0;
     const mw = krc.monitorWork;

@@ -104,6 +104,11 @@ export class Krc {
   /** The checker's monitor-liveness rule: jiffies when the krc last started holding objects, and of the monitor's last run. */
   heldSince = 0;
   lastMonitorRun = 0;
+  /**
+   * The barrier cancelled the monitor while the krc held objects: they wait for the next arm (the
+   * kernel's behaviour, docs/findings.md), which restarts the liveness clock.
+   */
+  monitorCancelled = false;
 
   constructor(
     readonly cpu: number,
@@ -270,6 +275,7 @@ function krcUnlockAt(k: Kernel, cpu: Cpu, krc: Krc): void {
  * Called and returns with the krc lock held.
  */
 function addPtrToBulkKrcLock(k: Kernel, cpu: Cpu, krc: Krc, obj: SlabObject, canAlloc: boolean): { added: boolean; allocatedPage: boolean } {
+  noteHeld(k, krc); // before a fresh page makes the krc look non-empty
   const ch = obj.channel;
   const pages = krc.bulkHead[ch];
   let bnode: BulkPage | null = pages.length > 0 ? pages[pages.length - 1] : null;
@@ -290,7 +296,6 @@ function addPtrToBulkKrcLock(k: Kernel, cpu: Cpu, krc: Krc, obj: SlabObject, can
     bnode = new BulkPage(page);
     pages.push(bnode);
   }
-  noteHeld(k, krc);
   bnode.records.push(obj);
   // Canary page-snap-once: the page's cookie is taken only at its first insert.
   if (k.mutant !== Mutant.PageSnapOnce || bnode.records.length === 1) bnode.gpSnap = getStateSynchronizeRcu(k);
@@ -323,6 +328,10 @@ export function scheduleDelayedMonitorWorkLocked(k: Kernel, cpu: Cpu, krc: Krc):
     }
     return;
   }
+  if (krc.monitorCancelled) {
+    krc.monitorCancelled = false;
+    krc.heldSince = k.jiffies;
+  }
   queueDelayedWork(k, cpu, mw, delay);
   k.count(cpu, Stat.monitorArm);
 }
@@ -337,4 +346,5 @@ export function scheduleDelayedMonitorWork(k: Kernel, cpu: Cpu, krc: Krc): void 
 /** cancel_delayed_work(&krcp->monitor_work), for the barrier. */
 export function cancelMonitorWork(k: Kernel, cpu: Cpu, krc: Krc): void {
   cancelDelayedWork(k, cpu, krc.monitorWork);
+  if (krc.needOffload()) krc.monitorCancelled = true;
 }

@@ -76,6 +76,9 @@ export interface CoreExports {
   INJ_BASE: Global; INJ_STRIDE: Global; INJ_FRAMES: Global; HANDLER_DEPTH_MAX: Global;
   fail_point: Global; fail_inj_kind: Global; fail_inj_point: Global; fail_inj_cpu: Global; fail_inj_target: Global;
   fail_op: Global; fail_op_obj: Global; fail_op_status: Global; FAIL_OP_EXIT: Global;
+  // the checker (config before init; a Violation's record)
+  config_checker(ruleMask: number, mutant: number): void;
+  fail_what: Global; fail_obj: Global; fail_va: Global; fail_vb: Global; fail_vc: Global; fail_jiffies: Global; fail_hit: Global;
   result_set(v: number, v2: number): void; io_chain_get: Cmd0; io_chain_set(c: number): void;
 }
 

@@ -17,7 +17,8 @@ import { COMMAND_PARAMS, rcuErrorMessage, type CommandName, type MessageInfo } f
 import { encodeProgram } from '../program.js';
 import { MONITOR_ARMS, NOLOCK_GATES } from '../options.js';
 import { POINT_NAMES, pointId, pointName } from '../points.js';
-import { Ctx, InjectKind, IrqWorkFn, Op, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
+import { CheckWhat, Ctx, InjectKind, IrqWorkFn, Op, Stat, Status, STATUS_FATAL } from '../shared/codes.js';
+import { mutantCode, ruleMask, ruleName, violationText, WHAT_RULE } from '../checker.js';
 import type {
   CpuInfo, CtxName, Failure, InjectKindName, IrqWorkInfo, IrqWorkInit, KrcInfo, MemoryInfo, ObjInfo, PointHit, PointName,
   ProgramOp, RcuMachine, ResolvedOptions, RunInfo, Stats, TraceEvent,
@@ -119,6 +120,7 @@ export class WasmMachine implements RcuMachine {
         x.config_inject_source(i + 1, Math.floor(src.probability * 2 ** 32), mask, handlers[i].length);
       });
       x.config_inject(inject.nmi.ratePerSec, inject.schedule.length);
+      x.config_checker(o.checker ? ruleMask(o.checkerRules) : 0, mutantCode(o.mutant));
       st = x.init(o.nrCpus, o.hz, o.seed >>> 0, o.maxObjects, o.objSize, o.rcuHeadOffset, o.maxPages, o.pageFailRate,
         o.gpSeqStart >>> 0, o.trace ? 1 : 0, o.traceCapacity, o.rcuStallJiffies);
     } catch (e) {
@@ -247,7 +249,9 @@ export class WasmMachine implements RcuMachine {
     const cpuRaw = x.fail_cpu.value >>> 0;
     const cpu = cpuRaw === NIL ? -1 : cpuRaw;
     let failure: Failure;
-    if (status === Status.Deadlock) {
+    if (status === Status.Violation) {
+      failure = this.violation(command, args, cpu);
+    } else if (status === Status.Deadlock) {
       const holderCtx = ctxName(x.fail_holder_ctx.value);
       const acquirerCtx = ctxName(x.fail_acquirer_ctx.value);
       const lock = x.fail_lock.value >>> 0;
@@ -269,6 +273,22 @@ export class WasmMachine implements RcuMachine {
     }
     this.poisoned = new RcuMachineFailure(failure);
     return this.poisoned;
+  }
+
+  /** The checker's Violation the core recorded (assembly/failure.ts fail_violation), as a Failure. */
+  private violation(command: CommandName, args: readonly unknown[], cpu: number): Failure {
+    const x = this.x;
+    const what = x.fail_what.value as CheckWhat;
+    const rule = ruleName(WHAT_RULE[what]);
+    const text = violationText(what, x.fail_va.value >>> 0, x.fail_vb.value >>> 0, x.fail_vc.value >>> 0);
+    const p = x.fail_point.value;
+    const point = p !== 0 ? pointName(p) : undefined;
+    const message = rcuErrorMessage(command, args, Status.Violation, this.options, { violation: `${rule}: ${text}`, point });
+    const objRaw = x.fail_obj.value >>> 0;
+    return {
+      status: 'Violation', message, cpu, ...(point !== undefined ? { point } : {}), rule,
+      obj: objRaw === NIL ? -1 : objRaw, jiffies: x.fail_jiffies.value >>> 0, hit: x.fail_hit.value,
+    };
   }
 
   /** `<kind> handler injected at <point> on cpu N failed: <message>` / `remote step of cpu T ...`. */
