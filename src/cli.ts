@@ -8,13 +8,29 @@ import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
 import { formatResult } from './report.js';
 import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
-import { resolveScenario, runScenario, type ScenarioResult } from './scenario.js';
+import { caseScenario, explore, parseReplay, replayString, type ExploreOptions } from './explore.js';
+import { resolveScenario, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
+import type { InjectKindName, RcuMachine } from './types.js';
 import { BUILTIN_SCENARIOS } from './scenarios/index.js';
 
 const program = new Command();
 program.name('kfree-rcu-sim').description('Deterministic simulator of kvfree_rcu() and kfree_rcu_nolock()');
 
 const implOption = () => new Option('--impl <impl>', 'machine implementation').choices(['wasm', 'ts']).default('wasm');
+
+function parseCount(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1e9) throw new RcuError('BadArgument', `Invalid option ${flag}: ${JSON.stringify(v)} (expected an integer from 1 to 1000000000)`);
+  return n;
+}
+
+const KINDS: InjectKindName[] = ['nmi', 'probe', 'hardirq', 'remote'];
+
+function parseKinds(v: string): InjectKindName[] {
+  const kinds = v.split(',').map((k) => k.trim());
+  for (const k of kinds) if (!KINDS.includes(k as InjectKindName)) throw new RcuError('BadArgument', `Invalid option --kinds: ${JSON.stringify(k)} (expected a comma-separated list of ${KINDS.join(', ')})`);
+  return kinds as InjectKindName[];
+}
 
 function parseSeed(v: string): number {
   const n = Number(v);
@@ -90,7 +106,7 @@ program
       rows = rows.filter((r) => r.variant.name === opts.variant);
       if (rows.length === 0) throw new RcuError('BadArgument', `Invalid option --variant: ${JSON.stringify(opts.variant)} (expected one of ${REVIEW_VARIANTS.map((v) => JSON.stringify(v.name)).join(', ')})`);
     }
-    console.log(opts.json ? JSON.stringify(rows.map((r) => ({ variant: r.variant, verdict: r.verdict, replay: r.replay, failure: r.result.failure, stats: r.result.stats.total })), null, 2) : formatReview(rows));
+    console.log(opts.json ? JSON.stringify(rows.map((r) => ({ variant: r.variant, verdict: r.verdict, replay: r.replay, failure: r.result.failure, spinViolation: r.spinViolation, stats: r.result.stats.total })), null, 2) : formatReview(rows));
   });
 
 program
@@ -110,9 +126,83 @@ program
   .option('--workload <key=value>', 'override a workload parameter, e.g. kfree_loops=100 (repeatable)', parseSet, {})
   .option('--json', 'machine-readable output')
   .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean }) => {
-    const r = runWithProgress(loadScenario(name, opts.set, opts.seed, opts.workload), opts.impl);
-    console.log(opts.json ? JSON.stringify(r, null, 2) : formatResult(r));
+    const doc = loadScenario(name, opts.set, opts.seed, opts.workload);
+    const r = runWithProgress(doc, opts.impl);
+    const replay = r.failure ? replayOf(doc) : undefined;
+    console.log(opts.json ? JSON.stringify({ ...r, replay }, null, 2) : formatResult(r, replay));
     if (!r.completed || r.leftAfterBarrier > 0 || r.stats.total.prematureFree > 0) process.exitCode = 1;
+  });
+
+/** The replay string of a scenario document as run (its seed and inject.schedule). */
+function replayOf(doc: unknown): string {
+  const s = doc as Scenario;
+  const seed = s.options?.seed ?? 1;
+  return replayString({ scenario: s, seed, schedule: s.options?.inject?.schedule ?? [] });
+}
+
+program
+  .command('explore')
+  .description('explore injection schedules over a scenario: seeded random runs, PCT-style sparse schedules, or every schedule of up to --depth injections; prints outcomes, violations (shrunk, with replay strings) and schedules/s')
+  .argument('[scenario]', 'scenario name or .json file', 'probe-in-lock')
+  .addOption(implOption())
+  .addOption(new Option('--mode <mode>', 'how schedules are chosen').choices(['random', 'pct', 'exhaustive']).default('random'))
+  .option('--budget <n>', 'at most this many runs', (v) => parseCount('--budget', v), 100)
+  .option('--kinds <list>', 'injection kinds to place (pct, exhaustive): comma-separated nmi, probe, hardirq, remote', parseKinds, ['nmi'])
+  .option('--depth <n>', 'injections per schedule (pct: at most; exhaustive: up to 2)', (v) => parseCount('--depth', v), 2)
+  .option('--explore-seed <n>', 'seed of the exploration itself', parseSeed, 1)
+  .option('--seed <n>', 'PRNG seed of the machine (overrides the scenario)', parseSeed)
+  .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
+  .option('--workload <key=value>', 'override a workload parameter (repeatable)', parseSet, {})
+  .option('--all', 'keep going after the first violation')
+  .option('--json', 'machine-readable output')
+  .action((name: string, opts: { impl: 'wasm' | 'ts'; mode: ExploreOptions['mode']; budget: number; kinds: InjectKindName[]; depth: number; exploreSeed: number; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; all?: boolean; json?: boolean }) => {
+    const doc = loadScenario(name, opts.set, opts.seed, opts.workload) as Scenario;
+    resolveScenario(doc); // reject a bad scenario before the first run
+    const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: ` explore [{bar}] {value}/{total} runs`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+    bar?.start(opts.budget, 0);
+    const rep = explore(doc, {
+      mode: opts.mode, budget: opts.budget, impl: opts.impl, kinds: opts.kinds, depth: opts.depth, seed: opts.exploreSeed,
+      stopOnViolation: !opts.all, onRun: (n) => bar?.update(n),
+    });
+    bar?.stop();
+    if (opts.json) {
+      console.log(JSON.stringify({ ...rep, outcomes: Object.fromEntries(rep.outcomes) }, null, 2));
+    } else {
+      console.log(`explore ${doc.name} (${rep.mode}, ${opts.impl} machine): ${rep.runs} runs in ${rep.seconds.toFixed(2)} s, ${rep.schedulesPerSecond.toFixed(0)} schedules/s; ${rep.pointHits} point hits in the uninjected run`);
+      console.log(`outcomes (${rep.outcomes.size} distinct):`);
+      for (const [k, v] of [...rep.outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(6)}  ${k}`);
+      console.log(rep.violations.length === 0 ? 'no violation' : `${rep.violations.length} violation(s):`);
+      for (const v of rep.violations) {
+        console.log(`  ${v.verdict}: ${v.failure?.message ?? 'objects left after the barrier or freed early'}`);
+        console.log(`    schedule ${JSON.stringify(v.schedule)} (shrunk from ${v.shrunkFrom} entries)`);
+        console.log(`    replay: kfree-rcu-sim replay ${v.replay}`);
+      }
+    }
+    if (rep.violations.length > 0) process.exitCode = 1;
+  });
+
+program
+  .command('replay')
+  .description('re-run a replay string exactly (identical on both machines) and print the result and the last events')
+  .argument('<replay>', 'a replay string (kfrs1.…) printed by run, explore, review or a failing test')
+  .addOption(implOption())
+  .option('--events <n>', 'trace events to print before the end', (v) => parseCount('--events', v), 40)
+  .option('--json', 'machine-readable output')
+  .action((s: string, opts: { impl: 'wasm' | 'ts'; events: number; json?: boolean }) => {
+    const c = parseReplay(s);
+    const sc = caseScenario(c);
+    const options = { ...sc.options, trace: true, traceCapacity: Math.max(1, opts.events) };
+    let machine: RcuMachine | null = null;
+    const r = runScenario({ ...sc, options }, { impl: opts.impl, onMachine: (m) => (machine = m) });
+    const events = machine ? (machine as RcuMachine).trace() : [];
+    if (opts.json) {
+      console.log(JSON.stringify({ ...r, replay: s, events }, null, 2));
+    } else {
+      console.log(formatResult(r, s));
+      console.log(`\nlast ${events.length} events:\n   time(ms)     cpu  context   event`);
+      for (const e of events) console.log(`   ${(e.t / 1e6).toFixed(6).padStart(11)}  ${String(e.cpu).padStart(3)}  ${e.ctx.padEnd(8)}  ${describeEvent(e)}`);
+    }
+    if (r.failure || r.leftAfterBarrier > 0) process.exitCode = 1;
   });
 
 program

@@ -24,10 +24,14 @@ export class RcuError extends Error {
 /** Thrown by option and scenario validation; names the key, the value and what was expected. */
 export class RcuOptionError extends RcuError {
   readonly key: string;
+  readonly value: unknown;
+  readonly expected: string;
   constructor(key: string, value: unknown, expected: string) {
     super('BadArgument', `Invalid option ${key}: ${formatValue(value)} (expected ${expected})`);
     this.name = 'RcuOptionError';
     this.key = key;
+    this.value = value;
+    this.expected = expected;
   }
 }
 

@@ -32,7 +32,9 @@ function b64urlDecode(s: string): string {
 }
 
 export function replayString(c: ReplayCase): string {
-  return PREFIX + b64urlEncode(JSON.stringify({ v: 1, scenario: c.scenario, seed: c.seed, schedule: c.schedule }));
+  // The description does not change the run: left out, the string stays short enough to paste.
+  const { description: _, ...scenario } = c.scenario;
+  return PREFIX + b64urlEncode(JSON.stringify({ v: 1, scenario, seed: c.seed, schedule: c.schedule }));
 }
 
 export function parseReplay(s: string): ReplayCase {
@@ -89,6 +91,8 @@ export interface ExploreOptions {
   classify?: (r: ScenarioResult, c: ReplayCase) => string;
   /** Stop at the first violation (default true). */
   stopOnViolation?: boolean;
+  /** Called after every run (e.g. for a progress bar). */
+  onRun?: (runs: number) => void;
 }
 
 export interface Violation {
@@ -183,6 +187,7 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreReport {
     if (runs >= o.budget) break;
     const r = runCase(c, impl);
     runs++;
+    o.onRun?.(runs);
     const label = classify(r, c);
     outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
     const verdict = verdictOf(r);

@@ -27,9 +27,15 @@ export function statCell(total: Record<string, number>, spec: string): string {
   return spec.split('|').map((k) => String(total[k] ?? 0)).join(' / ');
 }
 
-export function formatResult(r: ScenarioResult): string {
+/** `replay`: the replay string of the run, printed with a failure. */
+export function formatResult(r: ScenarioResult, replay?: string): string {
   const lines: string[] = [];
-  lines.push(`scenario ${r.name} on the ${r.impl} machine: ${r.completed ? 'completed' : 'NOT completed (maxJiffies reached)'} after ${r.jiffies} jiffies`);
+  const state = r.failure ? `FAILED (${r.failure.status})` : r.completed ? 'completed' : 'NOT completed (maxJiffies reached)';
+  lines.push(`scenario ${r.name} on the ${r.impl} machine: ${state}${r.failure ? '' : ` after ${r.jiffies} jiffies`}`);
+  if (r.failure) {
+    lines.push('', `  ${r.failure.message}`);
+    if (replay) lines.push(`  replay: kfree-rcu-sim replay ${replay}`);
+  }
   if (r.summary) lines.push('', r.summary);
   lines.push('');
   const width = Math.max(...PATH_ROWS.map(([l]) => l.length));

@@ -136,7 +136,7 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
   try {
     options = resolveOptions(rawOptions as MachineOptions);
   } catch (e) {
-    if (e instanceof RcuOptionError) throw new RcuOptionError(`scenario.options.${e.key}`, (rawOptions as Record<string, unknown>)[e.key], e.message.replace(/^.*\(expected (.*)\)$/s, '$1'));
+    if (e instanceof RcuOptionError) throw new RcuOptionError(`scenario.options.${e.key}`, e.value, e.expected);
     throw e;
   }
   const ops = new Map<number, ProgramOp[]>();

@@ -1,0 +1,47 @@
+// The command line as a user runs it (the built dist/cli.js): the main job's verdicts, exploration
+// that finds the in_nmi() gate's deadlock and prints a replay string, and replay reproducing it.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const cli = (...args: string[]) => spawnSync(process.execPath, [`${root}dist/cli.js`, ...args], { encoding: 'utf8' });
+
+describe('kfree-rcu-sim command line', () => {
+  it('review (npm start): v1 passes, the in_nmi() gate and plain kfree_rcu() from NMI deadlock, with replay commands', () => {
+    const r = cli('review');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}v1 +ok: nothing lost or freed early$/m);
+    expect(r.stdout).toMatch(/^ {2}gate in_nmi\(\) +DEADLOCK cpu \d: probe spins on krc\.lock held by task \(at krc-locked\)$/m);
+    expect(r.stdout).toMatch(/^ {2}plain kfree_rcu +DEADLOCK cpu \d: nmi spins on krc\.lock .*spin-in-nmi/m);
+    expect(r.stdout).toContain("replay plain kfree_rcu: kfree-rcu-sim review --variant 'plain kfree_rcu' --seed 1");
+  });
+
+  it('explore finds the in_nmi() gate deadlock; replay reproduces it exactly on both machines', () => {
+    const e = cli('explore', 'probe-in-lock', '--set', 'nolockGate="in-nmi"', '--budget', '5', '--json');
+    expect(e.status).toBe(1);
+    const rep = JSON.parse(e.stdout);
+    expect(rep.violations[0].verdict).toBe('Deadlock@krc-locked');
+    const s: string = rep.violations[0].replay;
+    const runs = (['wasm', 'ts'] as const).map((impl) => {
+      const r = cli('replay', s, '--impl', impl, '--json');
+      expect(r.status).toBe(1);
+      return JSON.parse(r.stdout);
+    });
+    expect(runs[0].failure).toEqual(rep.violations[0].failure);
+    expect(runs[1].failure).toEqual(runs[0].failure);
+    expect(runs[1].digest).toBe(runs[0].digest);
+    expect(runs[0].events.at(-1).kind).toBe('Deadlock');
+  });
+
+  it('a failing run prints its replay string; bad input is a clear error, not a crash', () => {
+    const r = cli('run', 'probe-in-lock', '--set', 'nolockGate="in-nmi"');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAILED \(Deadlock\)[\s\S]*replay: kfree-rcu-sim replay kfrs1\./);
+    const bad = cli('run', 'rcuscale-kfree', '--set', 'checkerRules=["no-such-rule"]');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('checkerRules[0]: "no-such-rule" (expected one of "premature-free"');
+    const badKinds = cli('explore', '--kinds', 'nmi,bogus');
+    expect(badKinds.status).not.toBe(0);
+    expect(badKinds.stderr).toContain('Invalid option --kinds: "bogus"');
+  });
+});
