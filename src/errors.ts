@@ -24,6 +24,7 @@ export class RcuError extends Error {
 /** Thrown by option and scenario validation; names the key, the value and what was expected. */
 export class RcuOptionError extends RcuError {
   readonly key: string;
+  /** The offending value and what was expected, so a caller can re-key the error (scenario options). */
   readonly value: unknown;
   readonly expected: string;
   constructor(key: string, value: unknown, expected: string) {
@@ -48,12 +49,18 @@ export function isFatal(code: number): boolean {
   return code >= STATUS_FATAL;
 }
 
+/** Never throws and always returns text: values JSON cannot show (functions, symbols, bigints, cycles) get a tag. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'function') return '[function]';
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'bigint') return `${value}n`;
   try {
-    return JSON.stringify(value);
+    const s = JSON.stringify(value);
+    if (typeof s === 'string') return s;
   } catch {
-    return Object.prototype.toString.call(value);
+    // a cycle, a bigint inside, a throwing toJSON: fall through
   }
+  return Object.prototype.toString.call(value);
 }

@@ -146,7 +146,9 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
   const cpu = formatValue(args[0]);
   const obj = formatValue(argValue(command, args, 'obj'));
   const lock = formatValue(argValue(command, args, 'lock'));
-  const ctx = String(args[1]);
+  // Only read as a context name once `enter` validated it; formatValue never throws (a null-prototype
+  // object has no String() conversion).
+  const ctx = typeof args[1] === 'string' ? args[1] : formatValue(args[1]);
   switch (status) {
     case Status.BadCpu:
       return `cpu ${cpu} is not a CPU of this machine (expected an integer from 0 to ${o.nrCpus - 1})`;

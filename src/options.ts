@@ -49,7 +49,8 @@ function source(key: string, v: unknown, kind: InjectKindName): ResolvedInjectSo
     for (const p of v.points) if (!(POINT_NAMES as readonly unknown[]).includes(p)) throw new RcuOptionError(`${key}.points`, p, `one of ${POINT_NAMES.join(', ')}`);
     points = POINT_NAMES.filter((p) => (v.points as unknown[]).includes(p));
   }
-  const handler = (v.handler ?? []) as ProgramOp[];
+  // Absent means none; null is not an absent handler (as everywhere else in the options).
+  const handler = (v.handler === undefined ? [] : v.handler) as ProgramOp[];
   encodeProgram(handler, `${key}.handler`);
   return { probability, ratePerSec, points, handler };
 }
@@ -68,7 +69,9 @@ function resolveInject(v: unknown): ResolvedInject {
   if (o.schedule !== undefined) {
     if (!Array.isArray(o.schedule)) throw new RcuOptionError('inject.schedule', o.schedule, 'an array of { hit, kind }');
     let last = -1;
-    o.schedule.forEach((e: unknown, i: number) => {
+    // Index loops, not forEach, here and in checkerRules: a hole in a sparse array is a bad entry.
+    for (let i = 0; i < o.schedule.length; i++) {
+      const e: unknown = o.schedule[i];
       const k = `inject.schedule[${i}]`;
       if (!isObj(e)) throw new RcuOptionError(k, e, 'an object { hit, kind }');
       for (const key of Object.keys(e)) if (key !== 'hit' && key !== 'kind') throw new RcuOptionError(`${k}.${key}`, e[key], 'one of the known keys: hit, kind');
@@ -76,7 +79,7 @@ function resolveInject(v: unknown): ResolvedInject {
       if (!INJECT_KINDS.includes(e.kind as InjectKindName)) throw new RcuOptionError(`${k}.kind`, e.kind, 'one of "nmi", "probe", "hardirq", "remote"');
       last = e.hit;
       r.schedule.push({ hit: e.hit, kind: e.kind as InjectKindName });
-    });
+    }
   }
   return r;
 }
@@ -181,8 +184,9 @@ function checkerRules(v: unknown): CheckRuleName[] {
   if (v === undefined) return [...CHECK_RULE_NAMES];
   const expected = `an array of rule names, each one of ${CHECK_RULE_NAMES.map((r) => JSON.stringify(r)).join(', ')}`;
   if (!Array.isArray(v)) throw new RcuOptionError('checkerRules', v, expected);
-  v.forEach((r: unknown, i: number) => {
+  for (let i = 0; i < v.length; i++) {
+    const r: unknown = v[i];
     if (!CHECK_RULE_NAMES.includes(r as CheckRuleName)) throw new RcuOptionError(`checkerRules[${i}]`, r, `one of ${CHECK_RULE_NAMES.map((n) => JSON.stringify(n)).join(', ')}`);
-  });
+  }
   return CHECK_RULE_NAMES.filter((r) => v.includes(r));
 }

@@ -37,9 +37,16 @@ function count(path: string, v: unknown, min: number): number {
 /** Validates `ops` and returns the words; throws RcuError('BadArgument') naming the op's path. */
 export function encodeProgram(ops: unknown, path = 'ops'): Uint32Array {
   const words: number[] = [];
+  let nOps = 0;
+  // Past the bound only count (an absurd program must not build an absurd word array first).
+  const push = (opcode: number, arg: number): void => {
+    if (++nOps <= PROGRAM_OPS_MAX) words.push(opcode, arg);
+  };
   const emit = (list: unknown, at: string, depth: number): void => {
     if (!Array.isArray(list)) bad(at, list, 'an array of ops');
-    list.forEach((raw, i) => {
+    // An index loop, not forEach: a hole in a sparse array is a missing op, not no op.
+    for (let i = 0; i < list.length; i++) {
+      const raw: unknown = list[i];
       const p = `${at}[${i}]`;
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) bad(p, raw, 'an op object');
       const o = raw as Record<string, unknown>;
@@ -47,27 +54,28 @@ export function encodeProgram(ops: unknown, path = 'ops'): Uint32Array {
       const only = (...allowed: string[]) => {
         for (const k of keys) if (!allowed.includes(k)) bad(`${p}.${k}`, o[k], `no key "${k}" on op ${formatValue(o.op)} (allowed: ${allowed.join(', ')})`);
       };
-      if (typeof o.op === 'string' && o.op in SIMPLE) {
+      // Own keys only: 'toString' or 'constructor' are not ops.
+      if (typeof o.op === 'string' && Object.hasOwn(SIMPLE, o.op)) {
         only('op');
-        words.push(SIMPLE[o.op], 0);
+        push(SIMPLE[o.op], 0);
       } else if (o.op === 'sleep') {
         only('op', 'jiffies');
-        words.push(Op.Sleep, count(`${p}.jiffies`, o.jiffies, 0));
+        push(Op.Sleep, count(`${p}.jiffies`, o.jiffies, 0));
       } else if (o.op === 'mem_sample') {
         only('op', 'period');
-        words.push(Op.MemSample, count(`${p}.period`, o.period, 0));
+        push(Op.MemSample, count(`${p}.period`, o.period, 0));
       } else if (o.op === 'loop') {
         only('op', 'n', 'body');
         if (depth >= LOOP_DEPTH_MAX) bad(p, 'loop', `loops nested at most ${LOOP_DEPTH_MAX} deep`);
-        words.push(Op.Loop, count(`${p}.n`, o.n, 1));
+        push(Op.Loop, count(`${p}.n`, o.n, 1));
         emit(o.body, `${p}.body`, depth + 1);
-        words.push(Op.End, 0);
+        push(Op.End, 0);
       } else {
         bad(`${p}.op`, o.op, `one of ${PROGRAM_OP_NAMES.join(', ')}`);
       }
-    });
+    }
   };
   emit(ops, path, 0);
-  if (words.length / 2 > PROGRAM_OPS_MAX) bad(path, `${words.length / 2} ops`, `at most ${PROGRAM_OPS_MAX} ops after flattening`);
+  if (nOps > PROGRAM_OPS_MAX) bad(path, `${nOps} ops`, `at most ${PROGRAM_OPS_MAX} ops after flattening`);
   return Uint32Array.from(words);
 }

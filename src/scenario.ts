@@ -104,6 +104,7 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
   onlyKeys('', doc, SCENARIO_KEYS);
   if (typeof doc.name !== 'string' || doc.name.length === 0) fail('name', doc.name, 'a non-empty string');
   if (doc.description !== undefined && typeof doc.description !== 'string') fail('description', doc.description, 'a string');
+  if (doc.$schema !== undefined && typeof doc.$schema !== 'string') fail('$schema', doc.$schema, 'a string (the URL of a JSON schema; ignored)');
   const w = doc.workload;
   if (!isObject(w)) fail('workload', w, 'an object with kind "rcuscale-kfree" or "programs"');
   let rawOptions: Record<string, unknown> = {};
@@ -146,7 +147,10 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
     const program = rcuscaleProgram(rcuscale);
     for (let me = 0; me < n; me++) ops.set((rcuscale.kfree_cpu_offset + me) % options.nrCpus, program);
   } else {
-    (w.programs as unknown[]).forEach((entry, i) => {
+    const list = w.programs as unknown[];
+    // An index loop, not forEach: a hole in a sparse array is a missing entry, not no entry.
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i];
       const path = `workload.programs[${i}]`;
       if (!isObject(entry)) fail(path, entry, 'an object { cpus, ops }');
       onlyKeys(path, entry, ['cpus', 'ops']);
@@ -158,7 +162,7 @@ export function resolveScenario(doc: unknown): ResolvedScenario {
         if (ops.has(c)) fail(`${path}.cpus`, c, 'each CPU in at most one program');
         ops.set(c, entry.ops as ProgramOp[]);
       }
-    });
+    }
   }
   const pairNs = options.costKmallocNs + options.costKfreeRcuNs;
   const expectedNs = rcuscale ? rcuscale.kfree_loops * (rcuscale.kfree_alloc_num * pairNs + options.costCondReschedNs) : 0;
