@@ -98,8 +98,9 @@ export class TsMachine implements RcuMachine {
     return this.check.handle(this.k.locks, v, 'lock');
   }
 
-  private newHandle<T>(name: CommandName, table: T[], make: (id: number) => T): number {
-    this.begin(name, []);
+  /** `args`: the command's own arguments, for the TableFull message (createIrqWork's init). */
+  private newHandle<T>(name: CommandName, table: T[], make: (id: number) => T, args: readonly unknown[] = []): number {
+    this.begin(name, args);
     if (table.length >= HANDLE_TABLE_SIZE) this.check.fail(Status.TableFull);
     table.push(make(table.length));
     return table.length - 1;
@@ -280,7 +281,7 @@ export class TsMachine implements RcuMachine {
     if (typeof lazy !== 'boolean') this.check.fail(Status.BadArgument, { arg: 'init.lazy' });
     const arg = this.check.int(init.arg ?? 0, 0, U31_MAX, 'init.arg');
     if (fn === IrqWorkFn.LlistCallRcu) this.check.handle(this.k.llists, arg, 'init.arg');
-    return this.newHandle('createIrqWork', this.k.irqWorks, (id) => new IrqWork(id, lazy ? IRQ_WORK_LAZY : 0, fn, arg));
+    return this.newHandle('createIrqWork', this.k.irqWorks, (id) => new IrqWork(id, lazy ? IRQ_WORK_LAZY : 0, fn, arg), [init]);
   }
 
   irqWorkQueue(cpu: number, work: number): boolean {

@@ -226,3 +226,11 @@ describe.each(machines)('API misuse (%s)', (impl, make) => {
     expect(thrown(() => m.advance(1))).toBe(failure);
   });
 });
+
+describe.each(machines)('table exhaustion messages (%s)', (_impl, make) => {
+  it('a full irq_work table names the init the caller passed', () => {
+    const m = make({ nrCpus: 1 });
+    for (let i = 0; i < 1024; i++) m.createIrqWork({ fn: 'nop' });
+    expect(() => m.createIrqWork({ fn: 'nop' })).toThrow('createIrqWork(init {"fn":"nop"}): TableFull — all 1024 irq_works are in use');
+  });
+});
