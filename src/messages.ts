@@ -158,7 +158,7 @@ function detail(command: CommandName, args: readonly unknown[], status: number, 
       const what =
         name === 'page' ? 'page handed out by allocPage, not one kvfree_rcu owns'
         : name === 'obj' ? `${kind} handed out by this machine` : `${kind} created by this machine`;
-      return `${name} ${formatValue(argValue(command, args, name))} is not a valid handle (expected a ${what})`;
+      return `${name} ${formatValue(argValue(command, args, name))} is not a valid handle (expected ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what})`;
     }
     case Status.BadArgument:
       return badArgument(command, args, info);

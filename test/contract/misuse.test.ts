@@ -32,7 +32,7 @@ function snapshot(m: RcuMachine) {
 }
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-const obj = (n: number) => `obj ${n} is not a valid handle (expected a object handed out by this machine)`;
+const obj = (n: number) => `obj ${n} is not a valid handle (expected an object handed out by this machine)`;
 
 /** How each member of RcuMachine behaves on a failed machine (typecheck: every member is listed). */
 const MEMBERS = {
@@ -74,7 +74,7 @@ describe.each(machines)('API misuse (%s)', (impl, make) => {
       refuses(() => m.kfreeRcuNolock(0, bad), 'BadHandle', `kfreeRcuNolock(cpu 0, obj ${show(bad)}): BadHandle — ${obj(bad)}`);
       refuses(() => m.objInfo(bad), 'BadHandle', `objInfo(obj ${show(bad)}): BadHandle — ${obj(bad)}`);
     }
-    refuses(() => m.kfreeRcu(0, '0' as never), 'BadHandle', `kfreeRcu(cpu 0, obj "0"): BadHandle — obj "0" is not a valid handle (expected a object handed out by this machine)`);
+    refuses(() => m.kfreeRcu(0, '0' as never), 'BadHandle', `kfreeRcu(cpu 0, obj "0"): BadHandle — obj "0" is not a valid handle (expected an object handed out by this machine)`);
     expect(snapshot(m)).toEqual(before);
     expect([m.objInfo(a).state, m.objInfo(b).state]).toEqual(['queued', 'free']);
     m.kvfreeRcuBarrier(1); // still usable: the queued object is freed after its GP
