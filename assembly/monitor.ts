@@ -18,7 +18,7 @@ import { jiffies } from './clock';
 import { bulk_max_entr, drain_ready, kfree_drain_jiffies, monitor_backlog_rule, NIL } from './config';
 import { fail_invariant_arg, Reason } from './failure';
 import {
-  bulk_at, dwork_at, ev_handle, F_BULK_COUNT, F_BULK_HEAD, F_BULK_TAIL, krc_at, krc_get, krc_set,
+  bulk_at, dwork_at, ev_handle, F_BULK_COUNT, F_BULK_HEAD, F_BULK_TAIL, Krc, krc_at, krc_get, krc_set,
   krw_at, krw_bulk_free, krw_head_id, krw_set_bulk_free, kwork_idx,
 } from './layout';
 import { krc_count, krc_lock, krc_unlock, kvfree_rcu_bulk, kvfree_rcu_list, need_offload_krc } from './krc';
@@ -77,6 +77,18 @@ export function kfree_rcu_monitor(cpu: u32, krc: u32): void {
   if (need_offload_krc(krc)) schedule_delayed_monitor_work(cpu, krc);
 }
 
+/** Unlinks bulk page `p` from bulk_head[ch] (doubly linked, head = newest), adjusting bulk_count[ch]. */
+function unlink_bulk_page(k: Krc, ch: u32, p: u32): void {
+  const b = bulk_at(p);
+  if (b.prev == NIL) krc_set(k, F_BULK_HEAD, ch, b.next);
+  else bulk_at(b.prev).next = b.next;
+  if (b.next == NIL) krc_set(k, F_BULK_TAIL, ch, b.prev);
+  else bulk_at(b.next).prev = b.prev;
+  krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) - b.nr_records);
+  b.next = NIL;
+  b.prev = NIL;
+}
+
 /** kvfree_rcu_drain_ready(): free the oldest pages (and the head list) whose GP already ended. */
 function kvfree_rcu_drain_ready(cpu: u32, krc: u32): void {
   const k = krc_at(krc);
@@ -90,30 +102,12 @@ function kvfree_rcu_drain_ready(cpu: u32, krc: u32): void {
     let ready: u32 = NIL;
     let p = krc_get(k, F_BULK_TAIL, ch); // oldest first
     while (p != NIL && poll_state_synchronize_rcu(bulk_at(p).gp_snap)) {
-      if (mutant == <u32>Mutant.DrainNewestPage) { // canary: polls the oldest page, takes the newest
-        const q = krc_get(k, F_BULK_HEAD, ch);
-        const qb = bulk_at(q);
-        const next = qb.next;
-        krc_set(k, F_BULK_HEAD, ch, next);
-        if (next == NIL) krc_set(k, F_BULK_TAIL, ch, NIL);
-        else bulk_at(next).prev = NIL;
-        krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) - qb.nr_records);
-        qb.next = ready;
-        qb.prev = NIL;
-        ready = q;
-        p = krc_get(k, F_BULK_TAIL, ch);
-        continue;
-      }
-      const b = bulk_at(p);
-      const prev = b.prev;
-      krc_set(k, F_BULK_TAIL, ch, prev);
-      if (prev == NIL) krc_set(k, F_BULK_HEAD, ch, NIL);
-      else bulk_at(prev).next = NIL;
-      krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) - b.nr_records);
-      b.next = ready;
-      b.prev = NIL;
-      ready = p;
-      p = prev;
+      // canary drain-newest-page: polls the oldest page, takes the newest
+      const take = mutant == <u32>Mutant.DrainNewestPage ? krc_get(k, F_BULK_HEAD, ch) : p;
+      unlink_bulk_page(k, ch, take);
+      bulk_at(take).next = ready; // list_move to the ready list's head
+      ready = take;
+      p = krc_get(k, F_BULK_TAIL, ch);
     }
     if (ch == 0) ready0 = ready;
     else ready1 = ready;

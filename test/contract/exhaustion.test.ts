@@ -8,23 +8,8 @@ import { RcuError, RcuMachineFailure } from '../../src/errors.js';
 import { runScenario } from '../../src/scenario.js';
 import type { RcuMachine } from '../../src/types.js';
 import { events, IMPLS, machines } from '../helpers/machines.js';
+import { refuses, thrown } from '../helpers/errors.js';
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-
-function refuses(f: () => unknown, code: string, message: string): void {
-  const e = thrown(f);
-  expect(e).toBeInstanceOf(RcuError);
-  expect(e).not.toBeInstanceOf(RcuMachineFailure);
-  expect((e as RcuError).code).toBe(code);
-  expect((e as Error).message).toBe(message);
-}
 
 const total = (m: RcuMachine) => m.stats().total;
 

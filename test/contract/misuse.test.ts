@@ -7,24 +7,8 @@ import { RcuError, RcuMachineFailure, RcuOptionError } from '../../src/errors.js
 import { COMMAND_PARAMS, type CommandName } from '../../src/messages.js';
 import type { RcuMachine } from '../../src/types.js';
 import { machines } from '../helpers/machines.js';
+import { refuses, thrown } from '../helpers/errors.js';
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-
-/** f throws an RcuError (not a failure) with this code and exactly this message. */
-function refuses(f: () => unknown, code: string, message: string): void {
-  const e = thrown(f);
-  expect(e, message).toBeInstanceOf(RcuError);
-  expect(e).not.toBeInstanceOf(RcuMachineFailure);
-  expect((e as RcuError).code).toBe(code);
-  expect((e as Error).message).toBe(message);
-}
 
 /** Everything a refused command must leave as it was. */
 function snapshot(m: RcuMachine) {

@@ -1,0 +1,22 @@
+// Assertions on the typed errors of docs/model.md §9 and §11, shared by the contract tests.
+import { expect } from 'vitest';
+import { RcuError, RcuMachineFailure } from '../../src/errors.js';
+
+/** What `f` threw, or undefined. */
+export function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/** f throws an RcuError (not a failure) with this code and exactly this message. */
+export function refuses(f: () => unknown, code: string, message: string): void {
+  const e = thrown(f);
+  expect(e, message).toBeInstanceOf(RcuError);
+  expect(e).not.toBeInstanceOf(RcuMachineFailure);
+  expect((e as RcuError).code).toBe(code);
+  expect((e as Error).message).toBe(message);
+}
