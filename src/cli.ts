@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { runSubstrateDemo } from './demo.js';
 import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
-import { formatResult } from './report.js';
+import { formatResult, statsCsv } from './report.js';
 import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
 import { caseScenario, explore, parseReplay, replayString, type ExploreOptions } from './explore.js';
 import { resolveScenario, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
@@ -125,11 +125,12 @@ program
   .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
   .option('--workload <key=value>', 'override a workload parameter, e.g. kfree_loops=100 (repeatable)', parseSet, {})
   .option('--json', 'machine-readable output')
-  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean }) => {
+  .option('--csv', 'every counter per CPU and in total, as CSV (one row per CPU, then "total")')
+  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean; csv?: boolean }) => {
     const doc = loadScenario(name, opts.set, opts.seed, opts.workload);
     const r = runWithProgress(doc, opts.impl);
     const replay = r.failure ? replayOf(doc) : undefined;
-    console.log(opts.json ? JSON.stringify({ ...r, replay }, null, 2) : formatResult(r, replay));
+    console.log(opts.json ? JSON.stringify({ ...r, replay }, null, 2) : opts.csv ? statsCsv(r.stats) : formatResult(r, replay));
     if (!r.completed || r.leftAfterBarrier > 0 || r.stats.total.prematureFree > 0) process.exitCode = 1;
   });
 

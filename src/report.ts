@@ -1,5 +1,6 @@
 // Human-readable reports of scenario results (DESIGN §2.6), shared by the CLI and the docs scripts.
 import type { ScenarioResult } from './scenario.js';
+import type { Stats } from './types.js';
 
 /** Per-path rows: [label, stat name] in the order a kernel developer reads them. */
 export const PATH_ROWS: [string, string][] = [
@@ -23,6 +24,28 @@ export const PATH_ROWS: [string, string][] = [
   ['premature frees (checker)', 'prematureFree'],
 ];
 
+/** kfree_rcu_nolock() and irq_work rows, shown when the run made a nolock call or queued an irq_work. */
+export const NOLOCK_ROWS: [string, string][] = [
+  ['kfree_rcu_nolock() calls', 'nolockCall'],
+  ['  trylock fails (krc.lock held)', 'trylockFail'],
+  ['  deferred: llist_add / drained by irq_work', 'nolockDeferred|nolockDrained'],
+  ['  forced defers (debugobjects, BATCHED=n)', 'nolockForcedDefer'],
+  ['  spinning path (gate says spinning is allowed)', 'nolockSpinPath'],
+  ['  drains delayed to a tick (shared lazy work)', 'nolockDrainDelayed'],
+  ['irq_work queued / rejected as PENDING', 'irqWorkQueued|irqWorkRejected'],
+  ['  self-IPIs / lazy runs at a tick', 'selfIpi|lazyRun'],
+  ['monitor arms: wq / lazy / raised / skipped', 'monitorArm|monitorArmLazy|monitorArmRaised|monitorArmSkipped'],
+];
+
+/** Injection rows (docs/model.md §16), shown when anything was injected or hooked. */
+export const INJECT_ROWS: [string, string][] = [
+  ['preemption point hits', 'pointHits'],
+  ['injected NMIs / probes / hardirqs', 'injectNmi|injectProbe|injectHardirq'],
+  ['remote steps / refused injections', 'remoteSteps|injectRefused'],
+  ['spin-waits on another CPU\'s lock', 'spinWaits'],
+  ['deadlocks', 'deadlocks'],
+];
+
 export function statCell(total: Record<string, number>, spec: string): string {
   return spec.split('|').map((k) => String(total[k] ?? 0)).join(' / ');
 }
@@ -38,12 +61,25 @@ export function formatResult(r: ScenarioResult, replay?: string): string {
   }
   if (r.summary) lines.push('', r.summary);
   lines.push('');
-  const width = Math.max(...PATH_ROWS.map(([l]) => l.length));
-  for (const [label, spec] of PATH_ROWS) lines.push(`  ${label.padEnd(width)}  ${statCell(r.stats.total, spec)}`);
-  lines.push('');
+  const t = r.stats.total;
+  const sections = [PATH_ROWS];
+  if (t.nolockCall > 0 || t.irqWorkQueued + t.irqWorkRejected > 0) sections.push(NOLOCK_ROWS);
+  if (t.injectNmi + t.injectProbe + t.injectHardirq + t.remoteSteps + t.injectRefused + t.deadlocks > 0) sections.push(INJECT_ROWS);
+  const width = Math.max(...sections.flat().map(([l]) => l.length));
+  for (const rows of sections) {
+    for (const [label, spec] of rows) lines.push(`  ${label.padEnd(width)}  ${statCell(t, spec)}`);
+    lines.push('');
+  }
   lines.push(r.leftAfterBarrier < 0
     ? 'kvfree_rcu_barrier() not run.'
     : `after kvfree_rcu_barrier(): ${r.leftAfterBarrier} objects still not freed${r.leftAfterBarrier === 0 ? ' (nothing lost)' : ' (LEAK)'}`);
-  lines.push(`trace digest ${r.digest.toString(16)}`);
+  lines.push(r.traced ? `trace digest ${r.digest.toString(16)}` : 'trace off (no digest; --set trace=true to record one)');
   return lines.join('\n');
+}
+
+/** Every counter as CSV: a header `cpu,<counter>...`, one row per CPU, then the `total` row. */
+export function statsCsv(stats: Stats): string {
+  const keys = Object.keys(stats.total);
+  const row = (label: string, rec: Record<string, number>) => [label, ...keys.map((k) => rec[k] ?? 0)].join(',');
+  return [['cpu', ...keys].join(','), ...stats.perCpu.map((rec, cpu) => row(String(cpu), rec)), row('total', stats.total)].join('\n');
 }

@@ -197,6 +197,8 @@ export interface ScenarioResult {
   leftAfterBarrier: number;
   jiffies: number;
   digest: number;
+  /** The trace was on (`options.trace`): only then does `digest` cover the run's events. */
+  traced: boolean;
   /** rcuscale's pr_alert line, when the workload is rcuscale-kfree. */
   summary: string | null;
   /** The deadlock or invariant failure that stopped the run, if any. */
@@ -260,6 +262,7 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
     leftAfterBarrier: done ? leftAfterBarrier : -1,
     jiffies: failure ? -1 : m.jiffies(),
     digest: m.traceDigest(),
+    traced: s.options.trace,
     summary,
     failure,
   };

@@ -44,4 +44,25 @@ describe('kfree-rcu-sim command line', () => {
     expect(badKinds.status).not.toBe(0);
     expect(badKinds.stderr).toContain('Invalid option --kinds: "bogus"');
   });
+
+  it('run shows the nolock and injection paths it took; --csv gives every counter per CPU that adds up to the total', () => {
+    const args = ['run', 'nmi-storm', '--workload', 'kfree_loops=2'];
+    const r = cli(...args);
+    expect(r.status).toBe(0);
+    const row = (label: string) => r.stdout.match(new RegExp(`^ +${label.replace(/[()]/g, '\\$&')} +(.*)$`, 'm'))?.[1];
+    expect(Number(row('kfree_rcu_nolock() calls'))).toBeGreaterThan(0);
+    expect(Number(row('injected NMIs / probes / hardirqs')?.split(' / ')[0])).toBeGreaterThan(0);
+    expect(r.stdout).toContain('trace off (no digest');
+    const plain = cli('run', 'rcuscale-kfree', '--workload', 'kfree_loops=1');
+    expect(plain.stdout).not.toContain('kfree_rcu_nolock() calls'); // no nolock section where nothing took that path
+    const csv = cli(...args, '--csv');
+    expect(csv.status).toBe(0);
+    const lines = csv.stdout.trim().split('\n').map((l) => l.split(','));
+    const [head, ...rows] = lines;
+    expect(head[0]).toBe('cpu');
+    expect(rows.map((x) => x[0])).toEqual(['0', '1', '2', '3', 'total']);
+    const col = head.indexOf('nolockCall');
+    expect(Number(rows[4][col])).toBe(Number(row('kfree_rcu_nolock() calls')));
+    for (let j = 1; j < head.length; j++) expect(rows.slice(0, 4).reduce((a, x) => a + Number(x[j]), 0)).toBe(Number(rows[4][j]));
+  });
 });
