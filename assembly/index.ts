@@ -8,7 +8,7 @@ export {
   CPU_BASE, CPU_STRIDE, CPU_FRAMES, FRAME_STRIDE, STATS_BASE, STATS_STRIDE, LOCK_BASE, LOCK_STRIDE,
   LLIST_BASE, IRQW_BASE, IRQW_STRIDE, WORK_BASE, WORK_STRIDE, IO_BASE, TRACE_BASE,
   TRACE_EVENT_WORDS, TRACE_EVENT_BYTES, PAGE_NEXT_BASE, PAGE_STATE_BASE, OBJ_STATE_BASE,
-  OBJ_SNAP_BASE, SLAB_BASE, RCU_HEAD_BYTES, MEMORY_END, KRC_BASE, KRC_STRIDE, KRC_KRW, KRW_STRIDE,
+  OBJ_SNAP_BASE, OBJ_QJIF_BASE, SLAB_BASE, RCU_HEAD_BYTES, MEMORY_END, KRC_BASE, KRC_STRIDE, KRC_KRW, KRW_STRIDE,
   PSTATE_BASE, PROG_STRIDE, PROG_BASE, PROGRAM_BYTES, BULK_BASE, BULK_STRIDE, BULK_HEADER,
   OBJ_CHAN_BASE, INJ_BASE, INJ_STRIDE, INJ_FRAMES, HANDLER_BASE, HANDLER_OFF_NMI, HANDLER_OFF_PROBE,
   HANDLER_OFF_HARDIRQ, SCHED_BASE,
@@ -84,7 +84,7 @@ export {
 // kvfree_rcu (docs/model.md §12-§13)
 export {
   cmd_kfree_rcu as kfree_rcu, cmd_kvfree_rcu as kvfree_rcu, krc_info, KRC_INFO_WORDS, memory_info,
-  memory_bytes,
+  memory_bytes, memory_waiting_bytes, memory_peak_waiting_bytes,
 } from './krc';
 export { cmd_kvfree_rcu_barrier as kvfree_rcu_barrier } from './barrier';
 export { cmd_shrink as shrink } from './page_cache';

@@ -39,11 +39,11 @@ import {
 } from './layout';
 import { lock_init, spin_lock, spin_unlock } from './lock';
 import { __schedule_delayed_monitor_work, kfree_rcu_monitor } from './monitor';
-import { alloc_page_ev, free_page, pages_in_use } from './page';
+import { alloc_page_ev, free_page, kpages_in_use, pages_in_use } from './page';
 import { fill_page_cache_func, krc_page_cache_init, run_page_cache_worker } from './page_cache';
 import { call_rcu, get_state_synchronize_rcu, poll_state_synchronize_rcu, synchronize_rcu } from './rcu';
-import { kfree_inline, kfree_list, kfree_records, obj_channel, obj_check, objs_in_use } from './slab';
-import { chk_batch_not_ready, chk_page_cache, inline_add, mutant, queued_inc } from './checker';
+import { kfree_inline, kfree_list, kfree_records, obj_channel, obj_check, obj_queued, objs_in_use, peak_waiting, waiting_bytes } from './slab';
+import { chk_batch_not_ready, chk_page_cache, inline_add, mutant, objs_queued } from './checker';
 import { jiffies } from './clock';
 import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
@@ -129,7 +129,7 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
   // 1. the object is queued from now on: its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
-  queued_inc();
+  obj_queued(obj);
   emit(cpu, Ev.KvfreeCall, obj, <u32>headless, ch);
   stat_inc(cpu, Stat.kvfreeCall);
   kv_page_allocated = false;
@@ -424,11 +424,24 @@ export function krc_info(cpu: u32): Status {
   return Status.Ok;
 }
 
-/** memoryInfo(): result() = objects not free, result2() = pages allocated; memory_bytes(). */
+/**
+ * memoryInfo(): result() = objects not free, result2() = pages allocated; IO[0] = objects queued,
+ * IO[1] = pages kvfree_rcu holds; memory_bytes(), memory_waiting_bytes(), memory_peak_waiting_bytes().
+ */
 export function memory_info(): Status {
   set_result(objs_in_use);
   set_result2(pages_in_use);
+  store<u32>(io_ptr(0), objs_queued);
+  store<u32>(io_ptr(1), kpages_in_use);
   return Status.Ok;
+}
+
+export function memory_waiting_bytes(): f64 {
+  return waiting_bytes();
+}
+
+export function memory_peak_waiting_bytes(): f64 {
+  return peak_waiting;
 }
 
 export function memory_bytes(): f64 {

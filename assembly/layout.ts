@@ -33,13 +33,14 @@
 //  OBJSTATE u8 state[max_objects]            shadow state (OBJ_*), 1 byte per object
 //  OBJCHAN  u8 bits[max_objects / 8]         1 = the object came from vmalloc (channel 1)
 //  OBJSNAP  u32 snap[max_objects]            shadow "kfree_rcu call time" cookie per object
+//  OBJQJIF  u32 jiffies[max_objects]         jiffies at that call: the free-latency start (§10.1)
 //  SLAB     object[max_objects + 2*nr_cpus]  obj_size bytes each; rcu_head at rcu_head_offset.
 //                                            The 2*nr_cpus extra "objects" are the rcu_heads of
 //                                            the krw rcu_works (krw_head_id()); never handles.
 // ╘═════════════════════════════════════════════════════════════════════════════════╛
 // Every region starts 64-byte aligned. Handles are indices; addresses never cross the ABI.
 // Host memory per object waiting in a bulk page: obj_size + 1 (state) + 1/8 (channel) + 4 (snap)
-// + ~4.03 (its record, 2044 B page / 507) bytes: 33 B with the default 24-byte objects.
+// + 4 (queue jiffy) + ~4.03 (its record, 2044 B page / 507) bytes: 37 B with the default 24-byte objects.
 import { InjectKind, Stat } from '../src/shared/codes';
 import {
   bulk_max_entr, FRAMES_MAX, HANDLER_DEPTH_MAX, inject_handler_words, IO_CAP, IRQ_WORKS_MAX, KOBJ_SLOTS, LLISTS_MAX, LOCKS_MAX, LOOP_DEPTH_MAX,
@@ -323,6 +324,7 @@ export let BULK_BASE: u32 = 0;
 export let OBJ_STATE_BASE: u32 = 0;
 export let OBJ_CHAN_BASE: u32 = 0;
 export let OBJ_SNAP_BASE: u32 = 0;
+export let OBJ_QJIF_BASE: u32 = 0;
 export let SLAB_BASE: u32 = 0;
 /** One past the last byte used. */
 export let MEMORY_END: f64 = 0;
@@ -359,6 +361,7 @@ export function layout_init(): bool {
   OBJ_STATE_BASE = <u32>p; p = align64(p + <u64>max_objects);
   OBJ_CHAN_BASE = <u32>p; p = align64(p + ((<u64>max_objects + 7) >> 3));
   OBJ_SNAP_BASE = <u32>p; p = align64(p + <u64>max_objects * 4);
+  OBJ_QJIF_BASE = <u32>p; p = align64(p + <u64>max_objects * 4);
   SLAB_BASE = <u32>p; p = align64(p + (<u64>max_objects + 2 * <u64>nr_cpus) * obj_size);
   MEMORY_END = <f64>p;
   const pagesNeeded: u64 = (p + 0xffff) >> 16;
@@ -407,6 +410,9 @@ export function layout_init(): bool {
 }
 @inline export function obj_snap_ptr(obj: u32): usize {
   return OBJ_SNAP_BASE + (obj << 2);
+}
+@inline export function obj_qjif_ptr(obj: u32): usize {
+  return OBJ_QJIF_BASE + (obj << 2);
 }
 /** The object's embedded rcu_head. */
 @inline export function rcu_head_of(obj: u32): RcuHead {

@@ -17,9 +17,9 @@ import {
   ev_handle, llist_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_LLIST, obj_snap_ptr, obj_state_ptr,
   rcu_head_of,
 } from './layout';
-import { detached_add, queued_inc } from './checker';
+import { detached_add } from './checker';
 import { get_state_synchronize_rcu } from './rcu';
-import { obj_check } from './slab';
+import { obj_check, obj_queued } from './slab';
 import { stat_inc } from './stats';
 import { emit } from './trace';
 
@@ -36,7 +36,7 @@ export let llist_del_all_count: u32 = 0;
 export function llist_add(cpu: u32, list: u32, obj: u32): bool {
   const p = llist_ptr(list);
   const first = load<u32>(p);
-  if (load<u8>(obj_state_ptr(obj)) == OBJ_ALLOCATED) queued_inc(); // (a nolock deferral is queued already)
+  if (load<u8>(obj_state_ptr(obj)) == OBJ_ALLOCATED) obj_queued(obj); // (a nolock deferral is queued already)
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_LLIST);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
   rcu_head_of(obj).next = first;

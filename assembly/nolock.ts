@@ -24,7 +24,7 @@
 //   krc.head, arm the monitor (§15.3) [krc-before-unlock], unlock   krc_defer_drain: llist_del_all
 //                                                                   [llist-drain], kvfree_call_rcu each
 import { Ev, KObj, MonitorArm, Mutant, NolockGate, Point, Stat, Status } from '../src/shared/codes';
-import { mutant, queued_inc } from './checker';
+import { mutant } from './checker';
 import { batched, debug_objects, monitor_arm, NIL, nolock_gate, nr_cpus } from './config';
 import { awake_check, cpu_check, cpu_done, local_irq_restore, local_irq_save } from './cpu';
 import { fail_invariant_arg, Reason } from './failure';
@@ -41,7 +41,7 @@ import { llist_add, llist_del_all } from './llist';
 import { spin_lock, spin_trylock } from './lock';
 import { schedule_delayed_monitor_work } from './monitor';
 import { get_state_synchronize_rcu } from './rcu';
-import { obj_channel, obj_check } from './slab';
+import { obj_channel, obj_check, obj_queued } from './slab';
 import { stat_inc } from './stats';
 import { emit } from './trace';
 
@@ -77,7 +77,7 @@ function nolock_call(cpu: u32, obj: u32): void {
   // 1. queued from now on, with its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
-  queued_inc();
+  obj_queued(obj);
   emit(cpu, Ev.NolockCall, obj, obj_channel(obj), 0);
   stat_inc(cpu, Stat.nolockCall);
   // 2. allow_spin: v1 always passes false; the in-nmi gate spins unless in_nmi()

@@ -10,6 +10,7 @@ import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result } from './io';
 import { PAGE_ALLOCATED, PAGE_FREE, PAGE_KERNEL, page_next_ptr, page_state_ptr } from './layout';
 import { prng_next } from './prng';
+import { note_waiting_peak } from './slab';
 import { stat_inc } from './stats';
 import { emit } from './trace';
 
@@ -18,6 +19,8 @@ let bump: u32 = 0;
 let fail_next: u32 = 0;
 /** Pages handed out and not freed: memoryInfo() and mem_sample. */
 export let pages_in_use: u32 = 0;
+/** Of those, the pages kvfree_rcu holds (PAGE_KERNEL: bulk and cached pages): waiting memory (§10.1). */
+export let kpages_in_use: u32 = 0;
 
 /** Takes a page, or returns NIL when the allocation fails (injected or exhausted). */
 function alloc_page(cpu: u32, state: u8): u32 {
@@ -44,6 +47,10 @@ function alloc_page(cpu: u32, state: u8): u32 {
  */
 export function alloc_page_ev(cpu: u32, state: u8 = PAGE_KERNEL): u32 {
   const page = alloc_page(cpu, state);
+  if (page != NIL && state == PAGE_KERNEL) {
+    kpages_in_use++;
+    note_waiting_peak();
+  }
   emit(cpu, Ev.PageAlloc, page, 0, 0);
   stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
   return page;
@@ -51,6 +58,7 @@ export function alloc_page_ev(cpu: u32, state: u8 = PAGE_KERNEL): u32 {
 
 /** free_page() of an allocated page: PageFree, pageFree. */
 export function free_page(cpu: u32, page: u32): void {
+  if (load<u8>(page_state_ptr(page)) == PAGE_KERNEL) kpages_in_use--;
   store<u8>(page_state_ptr(page), PAGE_FREE);
   store<u32>(page_next_ptr(page), free_head);
   free_head = page;

@@ -13,8 +13,8 @@ import { __queue_work } from './workqueue';
 import { cpu_at, ev_handle, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, OBJ_QUEUED_CB, obj_snap_ptr, obj_state_ptr, rcu_head_of } from './layout';
 import { awake_check, cpu_awake_check, cpu_check, cpu_ctx, cpu_done, quiescent_here } from './cpu';
 import { bad_arg, set_result } from './io';
-import { kfree_internal, obj_check } from './slab';
-import { chk_gp_seq, detached_add, queued_inc } from './checker';
+import { kfree_internal, obj_check, obj_queued } from './slab';
+import { chk_gp_seq, detached_add } from './checker';
 import { stat_inc } from './stats';
 import { do_tick } from './tick';
 import { emit } from './trace';
@@ -104,7 +104,7 @@ export function call_rcu(cpu: u32, obj: u32): void {
   const s = load<u8>(obj_state_ptr(obj));
   if (s == OBJ_ALLOCATED) {
     store<u32>(obj_snap_ptr(obj), cookie);
-    queued_inc();
+    obj_queued(obj);
   } else if (s == OBJ_QUEUED) {
     detached_add(-1); // handed on by the caller that took it off an API llist
   }

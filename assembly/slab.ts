@@ -13,14 +13,16 @@
 //               ▲                                                      │
 //               └────────────────── callback invoked (kfree) ◄─────────┘
 import { CheckRule, Ev, Stat, Status } from '../src/shared/codes';
-import { chk_before_free, chk_on, inline_add, queued_sub } from './checker';
-import { max_objects, NIL } from './config';
+import { chk_before_free, chk_on, inline_add, objs_queued, queued_inc, queued_sub } from './checker';
+import { jiffies } from './clock';
+import { max_objects, NIL, obj_size } from './config';
 import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result, set_result2 } from './io';
 import {
-  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_chan_ptr, obj_snap_ptr, obj_state_ptr, rcu_head_of,
+  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_chan_ptr, obj_qjif_ptr, obj_snap_ptr, obj_state_ptr, rcu_head_of,
 } from './layout';
-import { poll_state_synchronize_rcu } from './rcu';
+import { kpages_in_use } from './page';
+import { gp_seq, poll_state_synchronize_rcu } from './rcu';
 import { stat_add, stat_inc } from './stats';
 import { emit } from './trace';
 
@@ -29,6 +31,41 @@ let free_head: u32 = NIL;
 let bump: u32 = 0;
 /** Objects not free (allocated or queued): memoryInfo() and mem_sample. */
 export let objs_in_use: u32 = 0;
+
+/** The largest waiting_bytes() seen (docs/model.md §10.1). */
+export let peak_waiting: f64 = 0;
+
+/** Memory waiting for a GP: queued objects plus the pages kvfree_rcu holds (§10.1). */
+export function waiting_bytes(): f64 {
+  return <f64>objs_queued * <f64>obj_size + <f64>kpages_in_use * 4096.0;
+}
+
+/** After the waiting population grew: an object queued, a kernel page taken. */
+@inline export function note_waiting_peak(): void {
+  const w = waiting_bytes();
+  if (w > peak_waiting) peak_waiting = w;
+}
+
+/**
+ * An allocated object becomes queued: its "kfree_rcu call time". The caller stores its state and
+ * snapshot; this starts its free latency and updates the waiting-memory peak (§10.1).
+ */
+@inline export function obj_queued(obj: u32): void {
+  queued_inc();
+  store<u32>(obj_qjif_ptr(obj), jiffies);
+  note_waiting_peak();
+}
+
+/**
+ * Free latency of a queued object being freed (§10.1): latJ<b> for the jiffies since its call, and
+ * latGp<e> for the GPs that ended after the one that covered it (`done`: not premature).
+ */
+@inline function count_latency(cpu: u32, obj: u32, snap: u32, done: bool): void {
+  const d = jiffies - load<u32>(obj_qjif_ptr(obj));
+  const b: u32 = d == 0 ? 0 : min<u32>(15, 33 - clz<u32>(d - 1));
+  stat_inc(cpu, <Stat>(<u32>Stat.latJ0 + b));
+  if (done) stat_inc(cpu, <Stat>(<u32>Stat.latGp0 + min<u32>(7, (gp_seq - snap) >> 2)));
+}
 
 /** A handle the slab has handed out at least once. */
 @inline export function obj_check(obj: u32): Status {
@@ -74,10 +111,13 @@ export function kfree_records(cpu: u32, records: usize, n: u32, stat: Stat): voi
   for (let i: u32 = 0; i < n; i++) {
     const obj = load<u32>(records + (i << 2));
     const sp = obj_snap_ptr(obj);
-    if (!poll_state_synchronize_rcu(load<u32>(sp))) {
+    const snap = load<u32>(sp);
+    const done = poll_state_synchronize_rcu(snap);
+    if (!done) {
       if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, i, stat, obj);
       premature++;
     }
+    count_latency(cpu, obj, snap, done);
     store<u8>(obj_state_ptr(obj), OBJ_FREE);
     store<u32>(sp, 0);
     rcu_head_of(obj).next = head;
@@ -105,10 +145,13 @@ export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
     const h = rcu_head_of(obj);
     const next = h.next;
     const sp = obj_snap_ptr(obj);
-    if (!poll_state_synchronize_rcu(load<u32>(sp))) {
+    const snap = load<u32>(sp);
+    const done = poll_state_synchronize_rcu(snap);
+    if (!done) {
       if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, n, stat, obj);
       premature++;
     }
+    count_latency(cpu, obj, snap, done);
     store<u8>(obj_state_ptr(obj), OBJ_FREE);
     store<u32>(sp, 0);
     h.next = head;
@@ -162,7 +205,10 @@ export function kfree_allocated(cpu: u32, obj: u32): void {
 /** kfree() of a queued object (an RCU callback): it must have waited for its GP (else prematureFree). */
 export function kfree_internal(cpu: u32, obj: u32): void {
   chk_before_free(cpu, obj);
-  if (!poll_state_synchronize_rcu(load<u32>(obj_snap_ptr(obj)))) stat_inc(cpu, Stat.prematureFree);
+  const snap = load<u32>(obj_snap_ptr(obj));
+  const done = poll_state_synchronize_rcu(snap);
+  if (!done) stat_inc(cpu, Stat.prematureFree);
+  count_latency(cpu, obj, snap, done);
   queued_sub(1);
   slab_free(cpu, obj);
 }

@@ -50,6 +50,46 @@ export function statCell(total: Record<string, number>, spec: string): string {
   return spec.split('|').map((k) => String(total[k] ?? 0)).join(' / ');
 }
 
+/** Labels of the latJ<b> buckets (docs/model.md §10.1): jiffies from the call to the free. */
+export const LAT_J_LABELS: readonly string[] = Array.from({ length: 16 }, (_, b) =>
+  b <= 2 ? String(b) : b === 15 ? '>8192' : `${2 ** (b - 2) + 1}-${2 ** (b - 1)}`);
+/** Labels of the latGp<e> buckets: GPs that ended after the one that covered the object. */
+export const LAT_GP_LABELS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7+'];
+
+/** A latency histogram from the totals: `prefix` latJ or latGp. */
+export function latencyHistogram(total: Record<string, number>, prefix: 'latJ' | 'latGp'): { label: string; count: number }[] {
+  const labels = prefix === 'latJ' ? LAT_J_LABELS : LAT_GP_LABELS;
+  return labels.map((label, i) => ({ label, count: total[`${prefix}${i}`] ?? 0 }));
+}
+
+/** The bucket holding quantile q (0 < q <= 1) of the frees, or '-' when nothing was freed. */
+export function latencyQuantile(total: Record<string, number>, prefix: 'latJ' | 'latGp', q: number): string {
+  const h = latencyHistogram(total, prefix);
+  const n = h.reduce((a, b) => a + b.count, 0);
+  if (n === 0) return '-';
+  let seen = 0;
+  for (const b of h) {
+    seen += b.count;
+    if (seen >= q * n) return b.label;
+  }
+  return h[h.length - 1].label;
+}
+
+export const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+function histogramLines(total: Record<string, number>, prefix: 'latJ' | 'latGp'): string[] {
+  const h = latencyHistogram(total, prefix);
+  const n = h.reduce((a, b) => a + b.count, 0);
+  const first = h.findIndex((b) => b.count > 0);
+  const last = h.length - 1 - [...h].reverse().findIndex((b) => b.count > 0);
+  const shown = h.slice(first, last + 1);
+  const w = Math.max(...shown.map((b) => b.label.length));
+  return shown.map((b) => {
+    const pct = (100 * b.count) / n;
+    return `  ${b.label.padStart(w + 2)}  ${'#'.repeat(Math.round(pct / 2.5)).padEnd(40)} ${pct.toFixed(1).padStart(5)}%  ${b.count}`;
+  });
+}
+
 /** `replay`: the replay string of the run, printed with a failure. */
 export function formatResult(r: ScenarioResult, replay?: string): string {
   const lines: string[] = [];
@@ -70,6 +110,15 @@ export function formatResult(r: ScenarioResult, replay?: string): string {
     for (const [label, spec] of rows) lines.push(`  ${label.padEnd(width)}  ${statCell(t, spec)}`);
     lines.push('');
   }
+  const freed = latencyHistogram(t, 'latJ').reduce((a, b) => a + b.count, 0);
+  if (freed > 0) {
+    lines.push(`free latency: jiffies from kfree_rcu*()/call_rcu() to the free (${freed} objects; p50 ${latencyQuantile(t, 'latJ', 0.5)}, p99 ${latencyQuantile(t, 'latJ', 0.99)})`);
+    lines.push(...histogramLines(t, 'latJ'));
+    lines.push(`  grace periods that ended after the one covering the object (p50 ${latencyQuantile(t, 'latGp', 0.5)}, p99 ${latencyQuantile(t, 'latGp', 0.99)})`);
+    lines.push(...histogramLines(t, 'latGp'));
+    lines.push('');
+  }
+  if (r.peakWaitingBytes !== null) lines.push(`peak memory waiting for a grace period: ${mib(r.peakWaitingBytes)} MB (queued objects + kvfree_rcu's pages)`);
   lines.push(r.leftAfterBarrier < 0
     ? 'kvfree_rcu_barrier() not run.'
     : `after kvfree_rcu_barrier(): ${r.leftAfterBarrier} objects still not freed${r.leftAfterBarrier === 0 ? ' (nothing lost)' : ' (LEAK)'}`);

@@ -4,6 +4,7 @@
 import type { Impl } from './create.js';
 import { CHECK_RULE_NAMES } from './checker.js';
 import { runScenario, type Scenario, type ScenarioResult } from './scenario.js';
+import { latencyQuantile, mib } from './report.js';
 import { NOLOCK_HANDLER } from './scenarios/index.js';
 import type { MachineOptions, ProgramOp } from './types.js';
 
@@ -101,7 +102,10 @@ const COLUMNS: [string, (r: ReviewRow) => string][] = [
   ['drains delayed to a tick', (r) => n(r, 'nolockDrainDelayed')],
   ['grace periods', (r) => n(r, 'gpEnd')],
   ['objects freed', (r) => n(r, 'kfree')],
-  ['footprint (MB)', (r) => (r.result.failure ? '-' : (r.result.footprintBytes / 2 ** 20).toFixed(1))],
+  ['free latency p50 / p99 (jiffies)', (r) => (r.result.failure ? '-' : `${latencyQuantile(r.result.stats.total, 'latJ', 0.5)} / ${latencyQuantile(r.result.stats.total, 'latJ', 0.99)}`)],
+  ['extra GPs before the free, p99', (r) => (r.result.failure ? '-' : latencyQuantile(r.result.stats.total, 'latGp', 0.99))],
+  ['peak waiting (MB)', (r) => (r.result.peakWaitingBytes === null ? '-' : mib(r.result.peakWaitingBytes))],
+  ['footprint (MB)', (r) => (r.result.failure ? '-' : mib(r.result.footprintBytes))],
 ];
 
 function n(r: ReviewRow, k: string): string {

@@ -189,6 +189,8 @@ export interface ScenarioResult {
   batches: number;
   /** rcuscale's memory footprint in bytes (mem_begin - mem_during). */
   footprintBytes: number;
+  /** The most memory that waited for a GP at once (docs/model.md §10.1); null after a failure. */
+  peakWaitingBytes: number | null;
   /**
    * Objects that were already allocated or queued when the final barrier began and are still not free
    * after it (0 expected; -1 when no barrier ran). Objects that NMIs, probes or hardirqs injected
@@ -259,6 +261,7 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
     stats: m.stats(),
     batches,
     footprintBytes,
+    peakWaitingBytes: failure ? null : m.memoryInfo().peakWaitingBytes,
     leftAfterBarrier: done ? leftAfterBarrier : -1,
     jiffies: failure ? -1 : m.jiffies(),
     digest: m.traceDigest(),

@@ -158,6 +158,14 @@ export interface MemoryInfo {
   objects: number;
   pages: number;
   bytes: number;
+  /** Objects queued by kfree_rcu*()/call_rcu() and not yet freed (docs/model.md §10.1). */
+  queued: number;
+  /** Pages kvfree_rcu holds: bulk pages and cached pages. */
+  kernelPages: number;
+  /** Memory waiting for a grace period: queued × objSize + kernelPages × 4096. */
+  waitingBytes: number;
+  /** The largest waitingBytes since the machine was created. */
+  peakWaitingBytes: number;
 }
 
 export type ResolvedOptions = Required<Omit<MachineOptions, 'inject'>> & { inject: ResolvedInject };

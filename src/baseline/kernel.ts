@@ -81,6 +81,29 @@ export class Kernel {
     this.mutant = mutantCode(options.mutant);
   }
 
+  /** The largest waitingBytes() seen (docs/model.md §10.1). */
+  peakWaitingBytes = 0;
+
+  /**
+   * An allocated object becomes queued: its "kfree_rcu call time". The caller has set its state and
+   * snapshot; this starts its free latency and updates the waiting-memory peak (§10.1).
+   */
+  markQueued(obj: SlabObject): void {
+    obj.queuedAt = this.jiffies;
+    this.chk.queued++;
+    this.noteWaitingPeak();
+  }
+
+  /** Memory waiting for a GP: queued objects plus the pages kvfree_rcu holds (§10.1). */
+  waitingBytes(): number {
+    return this.chk.queued * this.options.objSize + this.pages.kernelInUse * 4096;
+  }
+
+  noteWaitingPeak(): void {
+    const w = this.waitingBytes();
+    if (w > this.peakWaitingBytes) this.peakWaitingBytes = w;
+  }
+
   emit(cpu: Cpu, kind: Ev, a = 0, b = 0, c = 0): void {
     this.trace.emit(kind, cpu.id, cpu.ctx, this.now, a, b, c);
   }

@@ -191,7 +191,7 @@ export function kvfreeCallRcu(k: Kernel, cpu: Cpu, obj: SlabObject, headless: bo
   obj.state = 'queued';
   obj.where = 'krc';
   obj.snap = getStateSynchronizeRcu(k);
-  k.chk.queued++;
+  k.markQueued(obj);
   k.emit(cpu, Ev.KvfreeCall, obj.id, headless ? 1 : 0, obj.channel);
   k.count(cpu, Stat.kvfreeCall);
   if (headless) k.count(cpu, Stat.kvfreeCallHeadless);

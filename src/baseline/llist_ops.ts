@@ -11,7 +11,7 @@ export function llistAdd(k: Kernel, cpu: Cpu, list: number, obj: SlabObject): bo
   obj.state = 'queued';
   obj.where = 'llist';
   obj.snap = getStateSynchronizeRcu(k);
-  k.chk.queued++;
+  k.markQueued(obj);
   const wasEmpty = k.llists[list].add(obj);
   k.emit(cpu, Ev.LlistAdd, list, obj.id, wasEmpty ? 1 : 0);
   k.count(cpu, Stat.llistAdd);

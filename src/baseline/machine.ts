@@ -470,7 +470,11 @@ export class TsMachine implements RcuMachine {
     this.query('memoryInfo', []);
     const objects = this.k.slab.inUse;
     const pages = this.k.pages.inUse;
-    return { objects, pages, bytes: objects * this.options.objSize + pages * 4096 };
+    return {
+      objects, pages, bytes: objects * this.options.objSize + pages * 4096,
+      queued: this.k.chk.queued, kernelPages: this.k.pages.kernelInUse,
+      waitingBytes: this.k.waitingBytes(), peakWaitingBytes: this.k.peakWaitingBytes,
+    };
   }
 
   // -- workloads (workload.ts) -------------------------------------------------------------------

@@ -90,7 +90,7 @@ export function callRcu(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   if (obj.state === 'allocated') {
     obj.state = 'queued';
     obj.snap = getStateSynchronizeRcu(k);
-    k.chk.queued++;
+    k.markQueued(obj);
   } else if (obj.where === 'detached') {
     k.chk.detached--;
   }

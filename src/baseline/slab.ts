@@ -17,6 +17,7 @@ export type Where = 'llist' | 'detached' | 'cblist' | 'krc' | 'inline';
  *   fallback.
  * @channel: 1 for a vmalloc() object (is_vmalloc_addr), else 0.
  * @snap: get_state_synchronize_rcu() at the time it was queued (its "kfree_rcu call time").
+ * @queuedAt: jiffies at that time, where its free latency starts (docs/model.md §10.1).
  * @cbSnap: the cookie of its rcu_head while on a callback list.
  * @next: the embedded llist_node.next / freelist pointer.
  * @cbNext: the embedded rcu_head.next while on a callback list.
@@ -26,6 +27,7 @@ export class SlabObject implements RcuHead {
   where: Where | null = null;
   channel: 0 | 1 = 0;
   snap = 0;
+  queuedAt = 0;
   cbSnap = 0;
   next: SlabObject | null = null;
   cbNext: RcuHead | null = null;
@@ -94,6 +96,8 @@ export class PageAllocator {
   private freelist: Page | null = null;
   /** Pages allocated and not freed. */
   inUse = 0;
+  /** Of those, the pages kvfree_rcu holds (bulk pages and cached pages): waiting memory (§10.1). */
+  kernelInUse = 0;
 
   constructor(readonly maxPages: number) {}
 
@@ -119,6 +123,7 @@ export class PageAllocator {
 
   free(id: number): void {
     const page = this.pages[id];
+    if (page.kernel) this.kernelInUse--;
     page.free = true;
     page.kernel = false;
     page.next = this.freelist;

@@ -31,13 +31,21 @@ export function vmalloc(k: Kernel, cpu: Cpu): number {
 export function kfreeInternal(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   if (obj.state === 'queued') {
     k.chk.beforeFree(cpu, obj);
-    if (!pollStateSynchronizeRcu(k, obj.snap)) k.count(cpu, Stat.prematureFree);
+    const done = pollStateSynchronizeRcu(k, obj.snap);
+    if (!done) k.count(cpu, Stat.prematureFree);
+    k.count(cpu, latencyJiffiesStat((k.jiffies - obj.queuedAt) >>> 0));
+    if (done) k.count(cpu, Stat.latGp0 + Math.min(7, ((k.gpSeq - obj.snap) >>> 0) >>> 2));
     k.chk.queued--;
     if (obj.where === 'inline') k.chk.inline--;
   }
   k.slab.free(obj);
   k.emit(cpu, Ev.Kfree, obj.id);
   k.count(cpu, Stat.kfree);
+}
+
+/** The latJ<b> counter of a free `d` jiffies after the call: b = 0, or 1 + ceil(log2 d) capped at 15. */
+export function latencyJiffiesStat(d: number): Stat {
+  return Stat.latJ0 + (d === 0 ? 0 : Math.min(15, 33 - Math.clz32(d - 1)));
 }
 
 /** alloc_page(): injected failures first, then the random failure rate, then exhaustion. */
@@ -64,6 +72,10 @@ export function freePage(k: Kernel, cpu: Cpu, page: number): void {
 /** alloc_page() by kvfree_rcu (bulk page, page cache): the page is the kernel's until freed (§16.3). */
 export function allocKernelPage(k: Kernel, cpu: Cpu): number {
   const page = allocPage(k, cpu);
-  if (page >= 0) k.pages.pages[page].kernel = true;
+  if (page >= 0) {
+    k.pages.pages[page].kernel = true;
+    k.pages.kernelInUse++;
+    k.noteWaitingPeak();
+  }
   return page;
 }

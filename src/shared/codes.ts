@@ -311,5 +311,34 @@ export enum Stat {
   remoteSteps = 61,
   injectRefused = 62,
   spinWaits = 63,
-  STAT_COUNT = 64,
+  // Free latency (docs/model.md §10.1), counted at every internal free of a queued object.
+  // latJ<b>: jiffies from its kfree_rcu*()/call_rcu() call to the free; b = 0 for 0 jiffies, else
+  // 1 + ceil(log2 d), capped at 15 (latJ1 = 1, latJ2 = 2, latJ3 = 3-4, latJ4 = 5-8, ... latJ15 > 8192).
+  latJ0 = 64,
+  latJ1 = 65,
+  latJ2 = 66,
+  latJ3 = 67,
+  latJ4 = 68,
+  latJ5 = 69,
+  latJ6 = 70,
+  latJ7 = 71,
+  latJ8 = 72,
+  latJ9 = 73,
+  latJ10 = 74,
+  latJ11 = 75,
+  latJ12 = 76,
+  latJ13 = 77,
+  latJ14 = 78,
+  latJ15 = 79,
+  // latGp<e>: grace periods that ended after the one that already covered it (0 = freed as soon as
+  // it could have been under this model's batching), capped at 7; premature frees are not counted.
+  latGp0 = 80,
+  latGp1 = 81,
+  latGp2 = 82,
+  latGp3 = 83,
+  latGp4 = 84,
+  latGp5 = 85,
+  latGp6 = 86,
+  latGp7 = 87,
+  STAT_COUNT = 88,
 }

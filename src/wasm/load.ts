@@ -63,7 +63,7 @@ export interface CoreExports {
     rcuDelayPageCacheFillMsec: number, kfreeDrainJiffies: number, bulkMaxEntr: number): void;
   config_costs(kmalloc: number, kfreeRcu: number, kfree: number, rcuRead: number, condResched: number, pageAlloc: number): void;
   vmalloc: Cmd1; kfree_rcu: Cmd2; kvfree_rcu: Cmd2; kvfree_rcu_barrier: Cmd1; shrink: Cmd2;
-  krc_info: Cmd1; memory_info: Cmd0; memory_bytes: Cmd0;
+  krc_info: Cmd1; memory_info: Cmd0; memory_bytes: Cmd0; memory_waiting_bytes: Cmd0; memory_peak_waiting_bytes: Cmd0;
   load_program: Cmd2; run: Cmd1; run_info: Cmd0;
   // kfree_rcu_nolock and injection (config_* before init; the handlers and the schedule are copied
   // to HANDLER_BASE / SCHED_BASE after init, then inject_ready())

@@ -654,7 +654,11 @@ export class WasmMachine implements RcuMachine {
   memoryInfo(): MemoryInfo {
     this.alive();
     this.x.memory_info();
-    return { objects: this.x.result() >>> 0, pages: this.x.result2() >>> 0, bytes: this.x.memory_bytes() };
+    return {
+      objects: this.x.result() >>> 0, pages: this.x.result2() >>> 0, bytes: this.x.memory_bytes(),
+      queued: this.ioView[0], kernelPages: this.ioView[1],
+      waitingBytes: this.x.memory_waiting_bytes(), peakWaitingBytes: this.x.memory_peak_waiting_bytes(),
+    };
   }
 
   // -- workloads ---------------------------------------------------------------------------------

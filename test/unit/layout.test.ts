@@ -14,7 +14,7 @@ import { instantiateCore } from '../../src/wasm/load.js';
 const REGIONS = [
   'CPU_BASE', 'STATS_BASE', 'LOCK_BASE', 'LLIST_BASE', 'IRQW_BASE', 'WORK_BASE', 'KRC_BASE', 'PSTATE_BASE',
   'PROG_BASE', 'IO_BASE', 'TRACE_BASE', 'PAGE_NEXT_BASE', 'PAGE_STATE_BASE', 'BULK_BASE', 'OBJ_STATE_BASE',
-  'OBJ_CHAN_BASE', 'OBJ_SNAP_BASE', 'SLAB_BASE', 'MEMORY_END',
+  'OBJ_CHAN_BASE', 'OBJ_SNAP_BASE', 'OBJ_QJIF_BASE', 'SLAB_BASE', 'MEMORY_END',
 ] as const;
 
 function core(options = {}) {
@@ -95,6 +95,8 @@ describe('layout pair assertions', () => {
       expect(g('BULK_STRIDE')).toBeGreaterThanOrEqual(g('BULK_HEADER') + o.bulkMaxEntr * 4);
       expect(g('OBJ_STATE_BASE') - g('BULK_BASE')).toBeGreaterThanOrEqual(o.maxPages * g('BULK_STRIDE'));
       expect(g('OBJ_SNAP_BASE') - g('OBJ_CHAN_BASE')).toBeGreaterThanOrEqual(Math.ceil(o.maxObjects / 8));
+      expect(g('OBJ_QJIF_BASE') - g('OBJ_SNAP_BASE')).toBeGreaterThanOrEqual(o.maxObjects * 4);
+      expect(g('SLAB_BASE') - g('OBJ_QJIF_BASE')).toBeGreaterThanOrEqual(o.maxObjects * 4);
       expect(x.memory.buffer.byteLength).toBeGreaterThanOrEqual(g('MEMORY_END'));
     },
   );
