@@ -1,5 +1,5 @@
 // Differential test: random command sequences must give identical results, errors, traces and
-// stats on the Wasm machine and the TS baseline. 1000 sequences in `npm test`; `npm run test:long`
+// stats on the Wasm machine and the TS baseline. 2000 sequences in `npm test`; `npm run test:long`
 // runs 20000. A failure prints fast-check's seed and path (the replay string) and the shrunk
 // command list.
 import fc from 'fast-check';
