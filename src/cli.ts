@@ -8,7 +8,8 @@ import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
 import { formatResult, statsCsv } from './report.js';
 import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
-import { caseScenario, explore, parseReplay, replayString, type ExploreOptions } from './explore.js';
+import { caseScenario, explore, mergeReports, parseReplay, replayString, type ExploreOptions, type ExploreReport } from './explore.js';
+import { exploreOnWorkers, exploreWorkerMain, isExploreWorker } from './parallel.js';
 import { resolveScenario, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
 import type { InjectKindName, RcuMachine } from './types.js';
 import { BUILTIN_SCENARIOS } from './scenarios/index.js';
@@ -30,6 +31,14 @@ function parseKinds(v: string): InjectKindName[] {
   const kinds = v.split(',').map((k) => k.trim());
   for (const k of kinds) if (!KINDS.includes(k as InjectKindName)) throw new RcuError('BadArgument', `Invalid option --kinds: ${JSON.stringify(k)} (expected a comma-separated list of ${KINDS.join(', ')})`);
   return kinds as InjectKindName[];
+}
+
+function parseShard(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || count > 1e6 || index >= count) throw new RcuError('BadArgument', `Invalid option --shard: ${JSON.stringify(v)} (expected i/n with 0 <= i < n, e.g. 0/4)`);
+  return { index, count };
 }
 
 function parseSeed(v: string): number {
@@ -155,32 +164,66 @@ program
   .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
   .option('--workload <key=value>', 'override a workload parameter (repeatable)', parseSet, {})
   .option('--all', 'keep going after the first violation')
+  .option('--workers <n>', 'worker threads, each running a share of the schedules (the result does not depend on it)', (v) => parseCount('--workers', v), 1)
+  .option('--shard <i/n>', 'run only shard i of n (0-based) of this exploration, e.g. one per machine; join the --json outputs with `merge`', parseShard)
   .option('--json', 'machine-readable output')
-  .action((name: string, opts: { impl: 'wasm' | 'ts'; mode: ExploreOptions['mode']; budget: number; kinds: InjectKindName[]; depth: number; exploreSeed: number; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; all?: boolean; json?: boolean }) => {
+  .action(async (name: string, opts: { impl: 'wasm' | 'ts'; mode: ExploreOptions['mode']; budget: number; kinds: InjectKindName[]; depth: number; exploreSeed: number; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; all?: boolean; workers: number; shard?: { index: number; count: number }; json?: boolean }) => {
     const doc = loadScenario(name, opts.set, opts.seed, opts.workload) as Scenario;
     resolveScenario(doc); // reject a bad scenario before the first run
     const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: ` explore [{bar}] {value}/{total} runs`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
-    bar?.start(opts.budget, 0);
-    const rep = explore(doc, {
+    const shard = opts.shard ?? { index: 0, count: 1 };
+    bar?.start(Math.ceil(Math.max(0, opts.budget - shard.index) / shard.count), 0);
+    const options = {
       mode: opts.mode, budget: opts.budget, impl: opts.impl, kinds: opts.kinds, depth: opts.depth, seed: opts.exploreSeed,
-      stopOnViolation: !opts.all, onRun: (n) => bar?.update(n),
-    });
+      stopOnViolation: !opts.all, shard,
+    };
+    const rep = opts.workers > 1
+      ? await exploreOnWorkers(doc, options, opts.workers, (n) => bar?.update(n))
+      : explore(doc, { ...options, onRun: (n) => bar?.update(n) });
     bar?.stop();
-    if (opts.json) {
-      console.log(JSON.stringify({ ...rep, outcomes: Object.fromEntries(rep.outcomes) }, null, 2));
-    } else {
-      console.log(`explore ${doc.name} (${rep.mode}, ${opts.impl} machine): ${rep.runs} runs in ${rep.seconds.toFixed(2)} s, ${rep.schedulesPerSecond.toFixed(0)} schedules/s; ${rep.pointHits} point hits in the uninjected run`);
-      console.log(`outcomes (${rep.outcomes.size} distinct):`);
-      for (const [k, v] of [...rep.outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(6)}  ${k}`);
-      console.log(rep.violations.length === 0 ? 'no violation' : `${rep.violations.length} violation(s):`);
-      for (const v of rep.violations) {
-        console.log(`  ${v.verdict}: ${v.failure?.message ?? 'objects left after the barrier or freed early'}`);
-        console.log(`    schedule ${JSON.stringify(v.schedule)} (shrunk from ${v.shrunkFrom} entries)`);
-        console.log(`    replay: kfree-rcu-sim replay ${v.replay}`);
-      }
-    }
-    if (rep.violations.length > 0) process.exitCode = 1;
+    const where = `${opts.impl} machine${opts.workers > 1 ? `, ${opts.workers} workers` : ''}${opts.shard ? `, shard ${shard.index}/${shard.count}` : ''}`;
+    printExplore(rep, `${doc.name} (${rep.mode}, ${where})`, opts.json);
   });
+
+program
+  .command('merge')
+  .description('join the --json reports of the shards of one exploration (explore --shard i/n) into one report')
+  .argument('<reports...>', 'JSON files printed by explore --json --shard i/n')
+  .option('--all', 'list every violation, not only the first in schedule order')
+  .option('--json', 'machine-readable output')
+  .action((files: string[], opts: { all?: boolean; json?: boolean }) => {
+    const reports = files.map((f) => {
+      let doc: ExploreReport & { outcomes: Record<string, number> };
+      try {
+        doc = JSON.parse(readFileSync(f, 'utf8'));
+      } catch (e) {
+        throw new RcuError('BadArgument', `Invalid report ${JSON.stringify(f)}: ${e instanceof Error ? e.message : e} (expected the output of explore --json)`);
+      }
+      if (typeof doc?.runs !== 'number' || typeof doc.outcomes !== 'object' || !Array.isArray(doc.violations)) {
+        throw new RcuError('BadArgument', `Invalid report ${JSON.stringify(f)}: not an explore --json output (expected runs, outcomes, violations)`);
+      }
+      return { ...doc, outcomes: new Map(Object.entries(doc.outcomes)) };
+    });
+    const rep = mergeReports(reports, reports.reduce((a, r) => Math.max(a, r.seconds), 0), !opts.all);
+    printExplore(rep, `${files.length} shard reports (${rep.mode})`, opts.json);
+  });
+
+function printExplore(rep: ExploreReport, what: string, json?: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ ...rep, outcomes: Object.fromEntries(rep.outcomes) }, null, 2));
+  } else {
+    console.log(`explore ${what}: ${rep.runs} runs in ${rep.seconds.toFixed(2)} s, ${rep.schedulesPerSecond.toFixed(0)} schedules/s; ${rep.pointHits} point hits in the uninjected run`);
+    console.log(`outcomes (${rep.outcomes.size} distinct):`);
+    for (const [k, v] of [...rep.outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${String(v).padStart(6)}  ${k}`);
+    console.log(rep.violations.length === 0 ? 'no violation' : `${rep.violations.length} violation(s):`);
+    for (const v of rep.violations) {
+      console.log(`  ${v.verdict}: ${v.failure?.message ?? 'objects left after the barrier or freed early'}`);
+      console.log(`    schedule ${JSON.stringify(v.schedule)} (shrunk from ${v.shrunkFrom} entries)`);
+      console.log(`    replay: kfree-rcu-sim replay ${v.replay}`);
+    }
+  }
+  if (rep.violations.length > 0) process.exitCode = 1;
+}
 
 program
   .command('replay')
@@ -254,7 +297,17 @@ function printDemo(r: ReturnType<typeof runSubstrateDemo>, otherImpl: string, ag
   console.log(out.join('\n'));
 }
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(e instanceof Error ? `kfree-rcu-sim: ${e.message}` : e);
-  process.exitCode = 2;
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
 });
+
+if (isExploreWorker()) {
+  exploreWorkerMain();
+} else {
+  program.parseAsync(process.argv).catch((e: unknown) => {
+    console.error(e instanceof Error ? `kfree-rcu-sim: ${e.message}` : e);
+    process.exitCode = 2;
+  });
+}

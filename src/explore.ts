@@ -93,9 +93,17 @@ export interface ExploreOptions {
   stopOnViolation?: boolean;
   /** Called after every run (e.g. for a progress bar). */
   onRun?: (runs: number) => void;
+  /**
+   * Run only the cases whose ordinal (0-based, in the order the mode generates them, below `budget`)
+   * is `index` modulo `count`: shards of one exploration, on worker threads or other machines,
+   * together run exactly the cases the unsharded exploration would (mergeReports joins them).
+   */
+  shard?: { index: number; count: number };
 }
 
 export interface Violation {
+  /** Ordinal of the case that found it (the order the mode generates cases in). */
+  ordinal: number;
   verdict: string;
   replay: string;
   /** The schedule after shrinking, and how many entries it lost. */
@@ -161,6 +169,10 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreReport {
   const stop = o.stopOnViolation ?? true;
   const rng = explorerRng(o.seed ?? 1);
   const baseSeed = scenario.options?.seed ?? 1;
+  const shard = o.shard ?? { index: 0, count: 1 };
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw new RcuOptionError('shard', `${shard.index}/${shard.count}`, 'index/count with 0 <= index < count');
+  }
   const t0 = performance.now();
   const base = runCase({ scenario, seed: baseSeed, schedule: [] }, impl);
   const pointHits = base.stats.total.pointHits;
@@ -183,8 +195,10 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreReport {
     }
   })();
 
+  let ordinal = -1;
   for (const c of cases) {
-    if (runs >= o.budget) break;
+    if (++ordinal >= o.budget) break;
+    if (ordinal % shard.count !== shard.index) continue;
     const r = runCase(c, impl);
     runs++;
     o.onRun?.(runs);
@@ -193,10 +207,32 @@ export function explore(scenario: Scenario, o: ExploreOptions): ExploreReport {
     const verdict = verdictOf(r);
     if (verdict) {
       const small = shrink(c, verdict, impl);
-      violations.push({ verdict, replay: replayString(small), schedule: small.schedule, shrunkFrom: c.schedule.length, failure: r.failure });
+      violations.push({ ordinal, verdict, replay: replayString(small), schedule: small.schedule, shrunkFrom: c.schedule.length, failure: r.failure });
       if (stop) break;
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   return { mode: o.mode, runs, outcomes, violations, pointHits, seconds, schedulesPerSecond: runs / Math.max(seconds, 1e-9) };
+}
+
+/**
+ * Joins the reports of the shards of one exploration (same scenario and options, shards 0..n-1):
+ * outcomes and runs add up; violations come in case order, and with `stopOnViolation` only the
+ * first one is kept, so the result does not depend on which shard finished first. `seconds` is the
+ * caller's wall-clock time for all of them.
+ */
+export function mergeReports(reports: ExploreReport[], seconds: number, stopOnViolation = true): ExploreReport {
+  const outcomes = new Map<string, number>();
+  for (const r of reports) for (const [k, v] of r.outcomes) outcomes.set(k, (outcomes.get(k) ?? 0) + v);
+  const all = reports.flatMap((r) => r.violations).sort((a, b) => a.ordinal - b.ordinal);
+  const runs = reports.reduce((a, r) => a + r.runs, 0);
+  return {
+    mode: reports[0].mode,
+    runs,
+    outcomes,
+    violations: stopOnViolation ? all.slice(0, 1) : all,
+    pointHits: reports[0].pointHits,
+    seconds,
+    schedulesPerSecond: runs / Math.max(seconds, 1e-9),
+  };
 }

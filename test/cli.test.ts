@@ -1,6 +1,9 @@
 // The command line as a user runs it (the built dist/cli.js): the main job's verdicts, exploration
 // that finds the in_nmi() gate's deadlock and prints a replay string, and replay reproducing it.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,6 +46,35 @@ describe('kfree-rcu-sim command line', () => {
     const badKinds = cli('explore', '--kinds', 'nmi,bogus');
     expect(badKinds.status).not.toBe(0);
     expect(badKinds.stderr).toContain('Invalid option --kinds: "bogus"');
+  });
+
+  it('explore on worker threads, and in shards joined by merge, gives the one-thread result', () => {
+    const args = ['explore', 'probe-in-lock', '--set', 'nolockGate="in-nmi"', '--workload', 'kfree_loops=1', '--budget', '6', '--all', '--json'];
+    const one = JSON.parse(cli(...args).stdout);
+    expect(one.violations.length).toBeGreaterThan(0);
+    const two = cli(...args, '--workers', '2');
+    expect(two.status).toBe(1);
+    const workers = JSON.parse(two.stdout);
+    expect(workers.runs).toBe(one.runs);
+    expect(workers.outcomes).toEqual(one.outcomes);
+    expect(workers.violations.map((v: { replay: string }) => v.replay)).toEqual(one.violations.map((v: { replay: string }) => v.replay));
+    const dir = mkdtempSync(join(tmpdir(), 'kfrs-'));
+    const files = [0, 1].map((i) => {
+      const f = join(dir, `shard${i}.json`);
+      writeFileSync(f, cli(...args, '--shard', `${i}/2`).stdout);
+      return f;
+    });
+    const merged = JSON.parse(cli('merge', ...files, '--all', '--json').stdout);
+    expect(merged.runs).toBe(one.runs);
+    expect(merged.outcomes).toEqual(one.outcomes);
+    expect(merged.violations.map((v: { ordinal: number }) => v.ordinal)).toEqual(one.violations.map((v: { ordinal: number }) => v.ordinal));
+    const bad = cli('explore', '--shard', '2/2');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('Invalid option --shard: "2/2" (expected i/n with 0 <= i < n');
+    writeFileSync(join(dir, 'junk.json'), '{"x":1}');
+    const junk = cli('merge', join(dir, 'junk.json'));
+    expect(junk.status).toBe(2);
+    expect(junk.stderr).toContain('not an explore --json output');
   });
 
   it('run shows the nolock and injection paths it took; --csv gives every counter per CPU that adds up to the total', () => {

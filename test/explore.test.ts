@@ -1,7 +1,7 @@
 // Exploration: outcome sets of small litmus scenarios (which end states are reachable and which never
 // are), replay strings that reproduce a run exactly on both machines, and shrinking.
 import { describe, expect, it } from 'vitest';
-import { explore, parseReplay, replay, replayString, runCase, type ReplayCase } from '../src/explore.js';
+import { explore, mergeReports, parseReplay, replay, replayString, runCase, type ReplayCase } from '../src/explore.js';
 import type { Scenario, ScenarioResult } from '../src/scenario.js';
 import type { ProgramOp } from '../src/types.js';
 
@@ -82,5 +82,24 @@ describe('exploration', () => {
     expect(rep.violations[0].schedule.length).toBe(1);
     expect(rep.violations[0].verdict).toMatch(/^Deadlock@krc-/);
     expect(replay(rep.violations[0].replay).failure?.status).toBe('Deadlock');
+  });
+
+  it('shards of an exploration together run exactly its cases: merged outcomes, runs and first violation match', () => {
+    const scenario = litmus([{ op: 'kmalloc' }, { op: 'kfree_rcu' }], ['premature-free', 'conservation', 'irq-work', 'bounds', 'monitor-liveness']);
+    for (const stopOnViolation of [false, true]) {
+      const o = { mode: 'exhaustive' as const, depth: 1, budget: 10_000, classify: path, stopOnViolation };
+      const whole = explore(scenario, o);
+      const shards = [0, 1, 2].map((index) => explore(scenario, { ...o, shard: { index, count: 3 } }));
+      expect(shards.every((s) => s.runs > 0)).toBe(true);
+      const merged = mergeReports(shards, 1, stopOnViolation);
+      expect(whole.violations.length).toBeGreaterThan(0);
+      expect(merged.violations.map((v) => v.ordinal)).toEqual(whole.violations.map((v) => v.ordinal));
+      expect(merged.violations.map((v) => v.replay)).toEqual(whole.violations.map((v) => v.replay));
+      if (!stopOnViolation) {
+        expect(merged.runs).toBe(whole.runs);
+        expect(Object.fromEntries(merged.outcomes)).toEqual(Object.fromEntries(whole.outcomes));
+      }
+    }
+    expect(() => explore(scenario, { mode: 'random', budget: 1, shard: { index: 3, count: 3 } })).toThrow(/shard: "3\/3" \(expected index\/count/);
   });
 });
