@@ -33,7 +33,8 @@
 //  OBJSTATE u8 state[max_objects]            shadow state (OBJ_*), 1 byte per object
 //  OBJCHAN  u8 bits[max_objects / 8]         1 = the object came from vmalloc (channel 1)
 //  OBJSNAP  u32 snap[max_objects]            shadow "kfree_rcu call time" cookie per object
-//  OBJQJIF  u32 jiffies[max_objects]         jiffies at that call: the free-latency start (§10.1)
+//  OBJQJIF  u32 qjif[max_objects]            jiffies mod 2^31 at that call (the free-latency start)
+//                                            | 1 << 31 if kfree_rcu_nolock() queued it (§10.1)
 //  SLAB     object[max_objects + 2*nr_cpus]  obj_size bytes each; rcu_head at rcu_head_offset.
 //                                            The 2*nr_cpus extra "objects" are the rcu_heads of
 //                                            the krw rcu_works (krw_head_id()); never handles.

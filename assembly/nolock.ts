@@ -77,7 +77,7 @@ function nolock_call(cpu: u32, obj: u32): void {
   // 1. queued from now on, with its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
-  obj_queued(obj);
+  obj_queued(obj, true);
   emit(cpu, Ev.NolockCall, obj, obj_channel(obj), 0);
   stat_inc(cpu, Stat.nolockCall);
   // 2. allow_spin: v1 always passes false; the in-nmi gate spins unless in_nmi()

@@ -50,9 +50,9 @@ export function waiting_bytes(): f64 {
  * An allocated object becomes queued: its "kfree_rcu call time". The caller stores its state and
  * snapshot; this starts its free latency and updates the waiting-memory peak (§10.1).
  */
-@inline export function obj_queued(obj: u32): void {
+@inline export function obj_queued(obj: u32, via_nolock: bool = false): void {
   queued_inc();
-  store<u32>(obj_qjif_ptr(obj), jiffies);
+  store<u32>(obj_qjif_ptr(obj), (jiffies & 0x7fffffff) | (<u32>via_nolock << 31));
   note_waiting_peak();
 }
 
@@ -61,9 +61,15 @@ export function waiting_bytes(): f64 {
  * latGp<e> for the GPs that ended after the one that covered it (`done`: not premature).
  */
 @inline function count_latency(cpu: u32, obj: u32, snap: u32, done: bool): void {
-  const d = jiffies - load<u32>(obj_qjif_ptr(obj));
+  const q = load<u32>(obj_qjif_ptr(obj)); // jiffies mod 2^31 | via_nolock << 31
+  const d = (jiffies - q) & 0x7fffffff;
   const b: u32 = d == 0 ? 0 : min<u32>(15, 33 - clz<u32>(d - 1));
   stat_inc(cpu, <Stat>(<u32>Stat.latJ0 + b));
+  stat_add(cpu, Stat.latJSum, d);
+  if (q >> 31) {
+    stat_inc(cpu, <Stat>(<u32>Stat.latNolockJ0 + b));
+    stat_add(cpu, Stat.latNolockJSum, d);
+  }
   if (done) stat_inc(cpu, <Stat>(<u32>Stat.latGp0 + min<u32>(7, (gp_seq - snap) >> 2)));
 }
 

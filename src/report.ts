@@ -50,6 +50,9 @@ export function statCell(total: Record<string, number>, spec: string): string {
   return spec.split('|').map((k) => String(total[k] ?? 0)).join(' / ');
 }
 
+/** The latency histograms of docs/model.md §10.1: every free, in jiffies and in extra GPs; nolock objects in jiffies. */
+export type LatencyPrefix = 'latJ' | 'latGp' | 'latNolockJ';
+
 /** Labels of the latJ<b> buckets (docs/model.md §10.1): jiffies from the call to the free. */
 export const LAT_J_LABELS: readonly string[] = Array.from({ length: 16 }, (_, b) =>
   b <= 2 ? String(b) : b === 15 ? '>8192' : `${2 ** (b - 2) + 1}-${2 ** (b - 1)}`);
@@ -57,13 +60,13 @@ export const LAT_J_LABELS: readonly string[] = Array.from({ length: 16 }, (_, b)
 export const LAT_GP_LABELS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7+'];
 
 /** A latency histogram from the totals: `prefix` latJ or latGp. */
-export function latencyHistogram(total: Record<string, number>, prefix: 'latJ' | 'latGp'): { label: string; count: number }[] {
-  const labels = prefix === 'latJ' ? LAT_J_LABELS : LAT_GP_LABELS;
+export function latencyHistogram(total: Record<string, number>, prefix: LatencyPrefix): { label: string; count: number }[] {
+  const labels = prefix === 'latGp' ? LAT_GP_LABELS : LAT_J_LABELS;
   return labels.map((label, i) => ({ label, count: total[`${prefix}${i}`] ?? 0 }));
 }
 
 /** The bucket holding quantile q (0 < q <= 1) of the frees, or '-' when nothing was freed. */
-export function latencyQuantile(total: Record<string, number>, prefix: 'latJ' | 'latGp', q: number): string {
+export function latencyQuantile(total: Record<string, number>, prefix: LatencyPrefix, q: number): string {
   const h = latencyHistogram(total, prefix);
   const n = h.reduce((a, b) => a + b.count, 0);
   if (n === 0) return '-';
@@ -75,9 +78,15 @@ export function latencyQuantile(total: Record<string, number>, prefix: 'latJ' | 
   return h[h.length - 1].label;
 }
 
+/** Mean latency in jiffies from the exact sums, or '-' when nothing was freed. */
+export function latencyMean(total: Record<string, number>, prefix: 'latJ' | 'latNolockJ'): string {
+  const n = latencyHistogram(total, prefix).reduce((a, b) => a + b.count, 0);
+  return n === 0 ? '-' : (total[`${prefix}Sum`] / n).toFixed(2);
+}
+
 export const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
-function histogramLines(total: Record<string, number>, prefix: 'latJ' | 'latGp'): string[] {
+function histogramLines(total: Record<string, number>, prefix: LatencyPrefix): string[] {
   const h = latencyHistogram(total, prefix);
   const n = h.reduce((a, b) => a + b.count, 0);
   const first = h.findIndex((b) => b.count > 0);
@@ -112,10 +121,15 @@ export function formatResult(r: ScenarioResult, replay?: string): string {
   }
   const freed = latencyHistogram(t, 'latJ').reduce((a, b) => a + b.count, 0);
   if (freed > 0) {
-    lines.push(`free latency: jiffies from kfree_rcu*()/call_rcu() to the free (${freed} objects; p50 ${latencyQuantile(t, 'latJ', 0.5)}, p99 ${latencyQuantile(t, 'latJ', 0.99)})`);
+    lines.push(`free latency: jiffies from kfree_rcu*()/call_rcu() to the free (${freed} objects; mean ${latencyMean(t, 'latJ')}, p50 ${latencyQuantile(t, 'latJ', 0.5)}, p99 ${latencyQuantile(t, 'latJ', 0.99)})`);
     lines.push(...histogramLines(t, 'latJ'));
     lines.push(`  grace periods that ended after the one covering the object (p50 ${latencyQuantile(t, 'latGp', 0.5)}, p99 ${latencyQuantile(t, 'latGp', 0.99)})`);
     lines.push(...histogramLines(t, 'latGp'));
+    const nolock = latencyHistogram(t, 'latNolockJ').reduce((a, b) => a + b.count, 0);
+    if (nolock > 0) {
+      lines.push(`  of which queued by kfree_rcu_nolock(): ${nolock} objects (mean ${latencyMean(t, 'latNolockJ')}, p50 ${latencyQuantile(t, 'latNolockJ', 0.5)}, p99 ${latencyQuantile(t, 'latNolockJ', 0.99)})`);
+      lines.push(...histogramLines(t, 'latNolockJ'));
+    }
     lines.push('');
   }
   if (r.peakWaitingBytes !== null) lines.push(`peak memory waiting for a grace period: ${mib(r.peakWaitingBytes)} MB (queued objects + kvfree_rcu's pages)`);

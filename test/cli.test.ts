@@ -85,7 +85,7 @@ describe('kfree-rcu-sim command line', () => {
     expect(Number(row('kfree_rcu_nolock() calls'))).toBeGreaterThan(0);
     expect(Number(row('injected NMIs / probes / hardirqs')?.split(' / ')[0])).toBeGreaterThan(0);
     expect(r.stdout).toContain('trace off (no digest');
-    const freed = Number(r.stdout.match(/^free latency: .*\((\d+) objects; p50 \S+, p99 \S+\)$/m)?.[1]);
+    const freed = Number(r.stdout.match(/^free latency: .*\((\d+) objects; mean [\d.]+, p50 \S+, p99 \S+\)$/m)?.[1]);
     expect(freed).toBe(Number(row('objects freed (kfree)')));
     expect(Number(r.stdout.match(/^peak memory waiting for a grace period: ([\d.]+) MB/m)?.[1])).toBeGreaterThan(0);
     const plain = cli('run', 'rcuscale-kfree', '--workload', 'kfree_loops=1');

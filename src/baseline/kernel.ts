@@ -88,8 +88,9 @@ export class Kernel {
    * An allocated object becomes queued: its "kfree_rcu call time". The caller has set its state and
    * snapshot; this starts its free latency and updates the waiting-memory peak (§10.1).
    */
-  markQueued(obj: SlabObject): void {
+  markQueued(obj: SlabObject, viaNolock = false): void {
     obj.queuedAt = this.jiffies;
+    obj.viaNolock = viaNolock;
     this.chk.queued++;
     this.noteWaitingPeak();
   }

@@ -86,7 +86,7 @@ function nolockCall(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   obj.state = 'queued';
   obj.where = 'krc';
   obj.snap = getStateSynchronizeRcu(k);
-  k.markQueued(obj);
+  k.markQueued(obj, true);
   k.emit(cpu, Ev.NolockCall, obj.id, obj.channel);
   k.count(cpu, Stat.nolockCall);
 

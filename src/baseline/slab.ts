@@ -18,6 +18,7 @@ export type Where = 'llist' | 'detached' | 'cblist' | 'krc' | 'inline';
  * @channel: 1 for a vmalloc() object (is_vmalloc_addr), else 0.
  * @snap: get_state_synchronize_rcu() at the time it was queued (its "kfree_rcu call time").
  * @queuedAt: jiffies at that time, where its free latency starts (docs/model.md §10.1).
+ * @viaNolock: it was queued by kfree_rcu_nolock() (its latency is also counted apart).
  * @cbSnap: the cookie of its rcu_head while on a callback list.
  * @next: the embedded llist_node.next / freelist pointer.
  * @cbNext: the embedded rcu_head.next while on a callback list.
@@ -28,6 +29,7 @@ export class SlabObject implements RcuHead {
   channel: 0 | 1 = 0;
   snap = 0;
   queuedAt = 0;
+  viaNolock = false;
   cbSnap = 0;
   next: SlabObject | null = null;
   cbNext: RcuHead | null = null;

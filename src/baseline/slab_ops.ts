@@ -33,7 +33,14 @@ export function kfreeInternal(k: Kernel, cpu: Cpu, obj: SlabObject): void {
     k.chk.beforeFree(cpu, obj);
     const done = pollStateSynchronizeRcu(k, obj.snap);
     if (!done) k.count(cpu, Stat.prematureFree);
-    k.count(cpu, latencyJiffiesStat((k.jiffies - obj.queuedAt) >>> 0));
+    const d = (k.jiffies - obj.queuedAt) & 0x7fffffff;
+    const lat = latencyJiffiesStat(d);
+    k.count(cpu, Stat.latJ0 + lat);
+    k.count(cpu, Stat.latJSum, d);
+    if (obj.viaNolock) {
+      k.count(cpu, Stat.latNolockJ0 + lat);
+      k.count(cpu, Stat.latNolockJSum, d);
+    }
     if (done) k.count(cpu, Stat.latGp0 + Math.min(7, ((k.gpSeq - obj.snap) >>> 0) >>> 2));
     k.chk.queued--;
     if (obj.where === 'inline') k.chk.inline--;
@@ -43,9 +50,9 @@ export function kfreeInternal(k: Kernel, cpu: Cpu, obj: SlabObject): void {
   k.count(cpu, Stat.kfree);
 }
 
-/** The latJ<b> counter of a free `d` jiffies after the call: b = 0, or 1 + ceil(log2 d) capped at 15. */
-export function latencyJiffiesStat(d: number): Stat {
-  return Stat.latJ0 + (d === 0 ? 0 : Math.min(15, 33 - Math.clz32(d - 1)));
+/** The latJ bucket of a free `d` jiffies after the call: 0, or 1 + ceil(log2 d) capped at 15. */
+export function latencyJiffiesStat(d: number): number {
+  return d === 0 ? 0 : Math.min(15, 33 - Math.clz32(d - 1));
 }
 
 /** alloc_page(): injected failures first, then the random failure rate, then exhaustion. */

@@ -312,7 +312,7 @@ export enum Stat {
   injectRefused = 62,
   spinWaits = 63,
   // Free latency (docs/model.md §10.1), counted at every internal free of a queued object.
-  // latJ<b>: jiffies from its kfree_rcu*()/call_rcu() call to the free; b = 0 for 0 jiffies, else
+  // latJ<b>: jiffies (mod 2^31) from its kfree_rcu*()/call_rcu() call to the free; b = 0 for 0 jiffies, else
   // 1 + ceil(log2 d), capped at 15 (latJ1 = 1, latJ2 = 2, latJ3 = 3-4, latJ4 = 5-8, ... latJ15 > 8192).
   latJ0 = 64,
   latJ1 = 65,
@@ -340,5 +340,26 @@ export enum Stat {
   latGp5 = 85,
   latGp6 = 86,
   latGp7 = 87,
-  STAT_COUNT = 88,
+  // The same latJ buckets for the objects queued by kfree_rcu_nolock() only: the share of the frees
+  // the review's variants act on.
+  latNolockJ0 = 88,
+  latNolockJ1 = 89,
+  latNolockJ2 = 90,
+  latNolockJ3 = 91,
+  latNolockJ4 = 92,
+  latNolockJ5 = 93,
+  latNolockJ6 = 94,
+  latNolockJ7 = 95,
+  latNolockJ8 = 96,
+  latNolockJ9 = 97,
+  latNolockJ10 = 98,
+  latNolockJ11 = 99,
+  latNolockJ12 = 100,
+  latNolockJ13 = 101,
+  latNolockJ14 = 102,
+  latNolockJ15 = 103,
+  // Sums of those latencies in jiffies (d of every latJ / latNolockJ count): the exact means.
+  latJSum = 104,
+  latNolockJSum = 105,
+  STAT_COUNT = 106,
 }

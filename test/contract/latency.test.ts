@@ -1,6 +1,7 @@
 // Free latency and waiting memory (docs/model.md §10.1): the same assertions on both machines.
 import { describe, expect, it } from 'vitest';
 import type { RcuMachine } from '../../src/types.js';
+import { inNmi } from '../../src/hooks.js';
 import { machines } from '../helpers/machines.js';
 
 const sum = (m: RcuMachine, prefix: string, n: number) =>
@@ -27,7 +28,30 @@ describe.each(machines)('free latency and waiting memory (%s)', (_impl, make) =>
     expect(d).toBeGreaterThan(0);
     expect(m.stats().total[`latJ${bucket(d)}`]).toBe(1);
     expect(sum(m, 'latJ', 16)).toBe(1);
+    expect(m.stats().total.latJSum).toBe(d);
     expect(m.stats().total.latGp0).toBe(1);
+    expect(sum(m, 'latNolockJ', 16)).toBe(0);
+  });
+
+  it('kfree_rcu_nolock objects are counted apart too, whichever path they took (direct or deferred by an NMI)', () => {
+    const m = make({ nrCpus: 2, gpSeqStart: 0, monitorArm: 'irq-work' });
+    const direct = m.kmalloc(0);
+    m.kfreeRcuNolock(0, direct);
+    const deferred = m.kmalloc(0);
+    const off = m.at('krc-locked', (mm, hit) => {
+      off();
+      inNmi(mm, hit.cpu, () => mm.kfreeRcuNolock(hit.cpu, deferred));
+    });
+    m.kfreeRcu(0, m.kmalloc(0));
+    expect(m.stats().total.nolockDeferred).toBe(1);
+    const d = untilFree(m, deferred);
+    untilFree(m, direct);
+    const t = m.stats().total;
+    expect(sum(m, 'latNolockJ', 16)).toBe(2);
+    expect(sum(m, 'latJ', 16)).toBe(3);
+    expect(t[`latNolockJ${bucket(d)}`]).toBeGreaterThanOrEqual(1);
+    expect(t.latNolockJSum).toBe(2 * d); // all three were queued in the same jiffy and freed by one batch
+    expect(t.latJSum).toBe(3 * d);
   });
 
   it('kfree_rcu: waits for the monitor (KFREE_DRAIN_JIFFIES = 5 * HZ), so the latency is seconds, not a GP', () => {
