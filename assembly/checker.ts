@@ -69,13 +69,17 @@ export function chk_batch_not_ready(cpu: u32, first: u32, gp_snap: u32): void {
 
 /** A spinning spin_lock about to take `lock` (table index), after the deadlock check. */
 @inline export function chk_spin(cpu: u32, lock: u32): void {
-  if (chk_on(CheckRule.SpinInNmi)) chk_spin_slow(cpu, lock);
+  // inline: every krc_lock() passes here, and the answer is almost always "fine"
+  if (chk_on(CheckRule.SpinInNmi)) {
+    const c = cpu_at(cpu);
+    if ((c.nmi_frames | frame_at(cpu, c.depth - 1).in_nolock) != 0) chk_spin_fail(cpu, lock);
+  }
 }
 
-function chk_spin_slow(cpu: u32, lock: u32): void {
+function chk_spin_fail(cpu: u32, lock: u32): void {
   const c = cpu_at(cpu);
   if (c.nmi_frames != 0) fail_violation(cpu, CheckWhat.SpinInNmi, NIL, ev_handle(lock), 0, 0);
-  if (frame_at(cpu, c.depth - 1).in_nolock != 0) fail_violation(cpu, CheckWhat.SpinInNolock, NIL, ev_handle(lock), 0, 0);
+  fail_violation(cpu, CheckWhat.SpinInNolock, NIL, ev_handle(lock), 0, 0);
 }
 
 /** queue_delayed_work() of work `w` (table index), also from queue_work and mod_delayed_work. */

@@ -157,6 +157,6 @@ describe('TS baseline fuzz', () => {
       const first = run();
       expect(run()).toEqual(first);
       expect(first.stats.total.prematureFree).toBe(0);
-    }), { numRuns: 500 });
+    }), { seed: Number(process.env.FC_SEED ?? 20261204), numRuns: 500 });
   });
 });

@@ -55,7 +55,7 @@ describe('options', () => {
         expect((err as Error).message).toContain(`Invalid option ${key}:`);
         expect((err as Error).message).toMatch(/\(expected .+\)/);
       }),
-      { numRuns: 300 },
+      { seed: Number(process.env.FC_SEED ?? 20261204), numRuns: 300 },
     );
   });
 
@@ -69,7 +69,7 @@ describe('options', () => {
           expect(a.options).toEqual(b.options);
         },
       ),
-      { numRuns: 30 },
+      { seed: Number(process.env.FC_SEED ?? 20261204), numRuns: 30 },
     );
   });
 });

@@ -44,7 +44,7 @@ describe('scenarios', () => {
           expect((e as Error).message).toMatch(/^Invalid option scenario\./);
         }
       }),
-      { numRuns: 300 },
+      { seed: Number(process.env.FC_SEED ?? 20261204), numRuns: 300 },
     );
   });
 
