@@ -193,9 +193,10 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
 
 /**
  * The 2-argument insert on krc.head with krc.lock held (§12.2 step 4; also kfree_rcu_nolock's trylock
- * path): head_gp_snap is re-taken, so the cookie covers the newest object.
+ * path): head_gp_snap is re-taken, so the cookie covers the newest object. Inlined (for speed: the
+ * rcuscale loop takes this path once the page cache is empty).
  */
-export function krc_head_insert(cpu: u32, obj: u32): void {
+@inline export function krc_head_insert(cpu: u32, obj: u32): void {
   const k = krc_at(cpu);
   note_held(k);
   rcu_head_of(obj).next = k.head;
@@ -241,17 +242,28 @@ export function krc_head_insert(cpu: u32, obj: u32): void {
   return true;
 }
 
-/** A fresh bulk page: from the cache, else (headless only) allocated with the lock dropped. */
-function new_bnode(cpu: u32, can_alloc: bool): u32 {
-  const k = krc_at(cpu);
-  if (k.nr_bkv_objs > 0) { // get_cached_bnode()
-    const page = k.bkvcache;
-    k.bkvcache = bulk_at(page).next;
-    k.nr_bkv_objs--;
-    stat_inc(cpu, Stat.bnodeFromCache);
-    return page;
-  }
+/**
+ * A fresh bulk page: from the cache, else (headless only) allocated with the lock dropped. Inlined
+ * tests (for speed: the 2-argument form with an empty cache gets NIL here on every insert).
+ */
+@inline function new_bnode(cpu: u32, can_alloc: bool): u32 {
+  if (krc_at(cpu).nr_bkv_objs > 0) return get_cached_bnode(cpu);
   if (!can_alloc) return NIL;
+  return new_bnode_alloc(cpu);
+}
+
+/** get_cached_bnode(): the most recently cached page (the cache is not empty). */
+function get_cached_bnode(cpu: u32): u32 {
+  const k = krc_at(cpu);
+  const page = k.bkvcache;
+  k.bkvcache = bulk_at(page).next;
+  k.nr_bkv_objs--;
+  stat_inc(cpu, Stat.bnodeFromCache);
+  return page;
+}
+
+/** new_bnode()'s allocation (headless, nothing cached): drops the lock around alloc_page. */
+function new_bnode_alloc(cpu: u32): u32 {
   point(cpu, <u32>Point.KrcBeforeUnlock);
   krc_unlock(cpu, cpu);
   const page = alloc_page_ev(cpu);
