@@ -117,6 +117,14 @@ export const KV_INLINE: u32 = 1;
  * (and, headless, that the context may sleep). Returns KV_DONE or KV_INLINE.
  */
 export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: bool = false): u32 {
+  return kvfree_call_rcu_inline(cpu, obj, headless, from_step2);
+}
+
+/**
+ * kvfree_call_rcu() itself, inlined where the caller is hot (run_slice's kfree_rcu op: constant
+ * arguments fold the other forms away, and the call overhead goes).
+ */
+@inline export function kvfree_call_rcu_inline(cpu: u32, obj: u32, headless: bool, from_step2: bool): u32 {
   const ch = obj_channel(obj);
   if (from_step2) { // the nolock spin path and drain: already queued, keeps its snapshot
     store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
