@@ -111,7 +111,7 @@ export let lbl_target: u32 = 0;
  * docs/model.md §16.1: count, time (when timed), then the slow path only when configured. A timed
  * point (the hot case: inside a program op) only counts timed_hits and moves the clock.
  */
-@inline export function point(cpu: u32, p: u32): void {
+@inline export function point(cpu: u32, p: u32, quiet: bool = false): void {
   if (cpu == timed_cpu) { // timed: clock += costPointNs; now = clock
     timed_hits++;
     const t = timed_clock + cost_point;
@@ -120,7 +120,9 @@ export let lbl_target: u32 = 0;
   } else {
     point_untimed(cpu);
   }
-  if (point_mask & (1 << p)) point_slow(cpu, p);
+  // quiet (compile-time, run_slice_quiet): point_mask was 0 when the slice began, and only
+  // point_slow (and the hooks it runs) can change it, so no point of the slice can act
+  if (!quiet && (point_mask & (1 << p)) != 0) point_slow(cpu, p);
 }
 
 function point_untimed(cpu: u32): void {
