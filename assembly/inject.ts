@@ -110,9 +110,12 @@ export let lbl_target: u32 = 0;
 /**
  * docs/model.md §16.1: count, time (when timed), then the slow path only when configured. A timed
  * point (the hot case: inside a program op) only counts timed_hits and moves the clock.
+ * `quiet` (a compile-time constant) is true only for points on the CPU of run_slice_quiet: that
+ * CPU is the timed one for the whole slice (only a remote step, delivered by point_slow, changes
+ * timed_cpu meanwhile), and no point can act (below).
  */
 @inline export function point(cpu: u32, p: u32, quiet: bool = false): void {
-  if (cpu == timed_cpu) { // timed: clock += costPointNs; now = clock
+  if (quiet || cpu == timed_cpu) { // timed: clock += costPointNs; now = clock
     timed_hits++;
     const t = timed_clock + cost_point;
     timed_clock = t;
