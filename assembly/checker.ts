@@ -67,15 +67,18 @@ export function chk_batch_not_ready(cpu: u32, first: u32, gp_snap: u32): void {
   if (chk_on(CheckRule.PrematureFree)) fail_violation(cpu, CheckWhat.BatchNotReady, first, first, gp_snap, gp_seq);
 }
 
-/** A spinning spin_lock about to take `lock` (table index), after the deadlock check. */
+/**
+ * A spinning spin_lock about to take `lock` (table index), after the deadlock check. Inlined with
+ * both tests (every krc lock takes it, for speed); only a violation calls out.
+ */
 @inline export function chk_spin(cpu: u32, lock: u32): void {
-  // inline: every krc_lock() passes here, and the answer is almost always "fine"
   if (chk_on(CheckRule.SpinInNmi)) {
     const c = cpu_at(cpu);
-    if ((c.nmi_frames | frame_at(cpu, c.depth - 1).in_nolock) != 0) chk_spin_fail(cpu, lock);
+    if ((c.nmi_frames | <u32>frame_at(cpu, c.depth - 1).in_nolock) != 0) chk_spin_fail(cpu, lock);
   }
 }
 
+/** chk_spin() found one: SpinInNmi takes precedence over SpinInNolock. */
 function chk_spin_fail(cpu: u32, lock: u32): void {
   const c = cpu_at(cpu);
   if (c.nmi_frames != 0) fail_violation(cpu, CheckWhat.SpinInNmi, NIL, ev_handle(lock), 0, 0);

@@ -102,19 +102,19 @@ export function pop_frame(cpu: u32): void {
 }
 
 /** local_irq_save() inside a kernel flow (krc_this_cpu_lock and friends). */
-@inline export function local_irq_save(cpu: u32): void {
+@inline export function local_irq_save(cpu: u32, quiet: bool = false): void {
   const c = cpu_at(cpu);
   const d = c.irq_depth + 1;
   c.irq_depth = d;
-  emit(cpu, Ev.IrqDisable, d, 0, 0);
+  emit(cpu, Ev.IrqDisable, d, 0, 0, quiet);
 }
 
 /** local_irq_restore() inside a kernel flow: always balanced there; an irq-enabled point follows. */
-@inline export function local_irq_restore(cpu: u32): void {
+@inline export function local_irq_restore(cpu: u32, quiet: bool = false): void {
   const c = cpu_at(cpu);
   const d = c.irq_depth - 1;
   c.irq_depth = d;
-  emit(cpu, Ev.IrqEnable, d, 0, 0);
+  emit(cpu, Ev.IrqEnable, d, 0, 0, quiet);
   irq_point(cpu);
 }
 

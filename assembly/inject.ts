@@ -112,9 +112,12 @@ export let lbl_target: u32 = 0;
 /**
  * docs/model.md §16.1: count, time (when timed), then the slow path only when configured. A timed
  * point (the hot case: inside a program op) only counts timed_hits and moves the clock.
+ * `quiet` (a compile-time constant) is true only for points on the CPU of run_slice_quiet: that
+ * CPU is the timed one for the whole slice (only a remote step, delivered by point_slow, changes
+ * timed_cpu meanwhile), and no point can act (below).
  */
-@inline export function point(cpu: u32, p: u32): void {
-  if (cpu == timed_cpu) { // timed: clock += costPointNs; now = clock
+@inline export function point(cpu: u32, p: u32, quiet: bool = false): void {
+  if (quiet || cpu == timed_cpu) { // timed: clock += costPointNs; now = clock
     timed_hits++;
     const t = timed_clock + cost_point;
     timed_clock = t;
@@ -122,10 +125,12 @@ export let lbl_target: u32 = 0;
   } else {
     point_untimed(cpu);
   }
-  const bit: u32 = 1 << p;
+  // quiet (compile-time, run_slice_quiet): point_mask was 0 when the slice began, and only
+  // point_slow (and the hooks it runs) can change it, so no point of the slice can act.
   // A point watched only for rate NMIs needs the slow path only on the timed CPU once one is due
   // (point_slow would find nothing else to do): the common case under a 100 kHz NMI source.
-  if (point_mask & bit && ((rate_only_mask & bit) == 0 || (cpu == timed_cpu && inj_at(cpu).next_nmi_ns <= <f64>now))) point_slow(cpu, p);
+  const bit: u32 = 1 << p;
+  if (!quiet && (point_mask & bit) != 0 && ((rate_only_mask & bit) == 0 || (cpu == timed_cpu && inj_at(cpu).next_nmi_ns <= <f64>now))) point_slow(cpu, p);
 }
 
 function point_untimed(cpu: u32): void {

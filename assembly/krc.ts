@@ -73,15 +73,18 @@ export function krw_busy(krc: u32, i: u32): bool {
 }
 
 // -- krc_this_cpu_lock / unlock -------------------------------------------------------------------
-/** local_irq_save + raw_spin_lock(krc.lock), on the CPU running the flow. */
-@inline export function krc_lock(cpu: u32, krc: u32): void {
-  local_irq_save(cpu);
-  spin_lock(cpu, klock_idx(krc));
+/**
+ * local_irq_save + raw_spin_lock(krc.lock), on the CPU running the flow. `quiet` here and below:
+ * see emit() and point() (a compile-time constant, true only from run_slice_quiet).
+ */
+@inline export function krc_lock(cpu: u32, krc: u32, quiet: bool = false): void {
+  local_irq_save(cpu, quiet);
+  spin_lock(cpu, klock_idx(krc), quiet);
 }
 
-@inline export function krc_unlock(cpu: u32, krc: u32): void {
-  spin_unlock(cpu, klock_idx(krc));
-  local_irq_restore(cpu);
+@inline export function krc_unlock(cpu: u32, krc: u32, quiet: bool = false): void {
+  spin_unlock(cpu, klock_idx(krc), quiet);
+  local_irq_restore(cpu, quiet);
 }
 
 export function krc_init(cpu: u32): void {
@@ -117,6 +120,14 @@ export const KV_INLINE: u32 = 1;
  * (and, headless, that the context may sleep). Returns KV_DONE or KV_INLINE.
  */
 export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: bool = false): u32 {
+  return kvfree_call_rcu_inline(cpu, obj, headless, from_step2);
+}
+
+/**
+ * kvfree_call_rcu() itself, inlined where the caller is hot (run_slice's kfree_rcu op: constant
+ * arguments fold the other forms away, and the call overhead goes).
+ */
+@inline export function kvfree_call_rcu_inline(cpu: u32, obj: u32, headless: bool, from_step2: bool, quiet: bool = false): u32 {
   const ch = obj_channel(obj);
   if (from_step2) { // the nolock spin path and drain: already queued, keeps its snapshot
     store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
@@ -124,13 +135,13 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
       call_rcu(cpu, obj);
       return KV_DONE;
     }
-    return kvfree_call_rcu_krc(cpu, obj, ch, false);
+    return kvfree_call_rcu_krc(cpu, obj, ch, false, quiet);
   }
   // 1. the object is queued from now on: its "kfree_rcu call time"
   store<u8>(obj_state_ptr(obj), OBJ_QUEUED_KRC);
   store<u32>(obj_snap_ptr(obj), get_state_synchronize_rcu());
   obj_queued(obj);
-  emit(cpu, Ev.KvfreeCall, obj, <u32>headless, ch);
+  emit(cpu, Ev.KvfreeCall, obj, <u32>headless, ch, quiet);
   stat_inc(cpu, Stat.kvfreeCall);
   kv_page_allocated = false;
   if (headless) stat_inc(cpu, Stat.kvfreeCallHeadless);
@@ -143,7 +154,7 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
     call_rcu(cpu, obj);
     return KV_DONE;
   }
-  return kvfree_call_rcu_krc(cpu, obj, ch, headless);
+  return kvfree_call_rcu_krc(cpu, obj, ch, headless, quiet);
 }
 
 /**
@@ -155,13 +166,13 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
 }
 
 /** Steps 2-5 of kvfree_call_rcu (batched). */
-@inline function kvfree_call_rcu_krc(cpu: u32, obj: u32, ch: u32, headless: bool): u32 {
+@inline function kvfree_call_rcu_krc(cpu: u32, obj: u32, ch: u32, headless: bool, quiet: bool): u32 {
   // 2. krc_this_cpu_lock (tasks never migrate: krc = this CPU's)
-  krc_lock(cpu, cpu);
-  point(cpu, <u32>Point.KrcLocked);
+  krc_lock(cpu, cpu, quiet);
+  point(cpu, <u32>Point.KrcLocked, quiet);
   // 3. add_ptr_to_bulk_krc_lock(can_alloc = headless)
   kv_page_allocated = false; // (after the point: a call nested there may have set it)
-  const added = add_ptr_to_bulk(cpu, obj, ch, headless);
+  const added = add_ptr_to_bulk(cpu, obj, ch, headless, quiet);
   // kv_page_allocated is this call's until it returns: calls nested at the points below (injected
   // handlers, remote steps, hooks) set it for themselves
   const allocated = kv_page_allocated;
@@ -169,19 +180,19 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
     // 4. no page
     run_page_cache_worker(cpu, cpu);
     if (headless) {
-      point(cpu, <u32>Point.KrcBeforeUnlock);
-      krc_unlock(cpu, cpu);
+      point(cpu, <u32>Point.KrcBeforeUnlock, quiet);
+      krc_unlock(cpu, cpu, quiet);
       inline_add(1);
       stat_inc(cpu, Stat.inlineSync);
       kv_page_allocated = allocated;
       return KV_INLINE;
     }
-    krc_head_insert(cpu, obj);
+    krc_head_insert(cpu, obj, quiet);
   }
   // 5.
   __schedule_delayed_monitor_work(cpu, cpu);
-  point(cpu, <u32>Point.KrcBeforeUnlock);
-  krc_unlock(cpu, cpu);
+  point(cpu, <u32>Point.KrcBeforeUnlock, quiet);
+  krc_unlock(cpu, cpu, quiet);
   kv_page_allocated = allocated;
   return KV_DONE;
 }
@@ -193,9 +204,10 @@ export function kvfree_call_rcu(cpu: u32, obj: u32, headless: bool, from_step2: 
 
 /**
  * The 2-argument insert on krc.head with krc.lock held (§12.2 step 4; also kfree_rcu_nolock's trylock
- * path): head_gp_snap is re-taken, so the cookie covers the newest object.
+ * path): head_gp_snap is re-taken, so the cookie covers the newest object. Inlined (for speed: the
+ * rcuscale loop takes this path once the page cache is empty).
  */
-export function krc_head_insert(cpu: u32, obj: u32): void {
+@inline export function krc_head_insert(cpu: u32, obj: u32, quiet: bool = false): void {
   const k = krc_at(cpu);
   note_held(k);
   rcu_head_of(obj).next = k.head;
@@ -205,12 +217,12 @@ export function krc_head_insert(cpu: u32, obj: u32): void {
   k.head_count = n;
   // canary head-snap-not-refreshed: the cookie is taken only when head was empty
   if (mutant != <u32>Mutant.HeadSnapNotRefreshed || was_empty) k.head_gp_snap = get_state_synchronize_rcu();
-  emit(cpu, Ev.KrcHead, obj, n, 0);
+  emit(cpu, Ev.KrcHead, obj, n, 0, quiet);
   stat_inc(cpu, Stat.headInsert);
 }
 
 /** add_ptr_to_bulk_krc_lock() with the lock held; false when no page could be had. */
-@inline function add_ptr_to_bulk(cpu: u32, obj: u32, ch: u32, can_alloc: bool): bool {
+@inline function add_ptr_to_bulk(cpu: u32, obj: u32, ch: u32, can_alloc: bool, quiet: bool): bool {
   const k = krc_at(cpu);
   note_held(k); // before a fresh page makes the krc look non-empty
   let page = krc_get(k, F_BULK_HEAD, ch);
@@ -236,22 +248,33 @@ export function krc_head_insert(cpu: u32, obj: u32): void {
   // canary page-snap-once: the page's cookie is taken only at its first insert
   if (mutant != <u32>Mutant.PageSnapOnce || nr == 1) b.gp_snap = get_state_synchronize_rcu();
   krc_set(k, F_BULK_COUNT, ch, krc_get(k, F_BULK_COUNT, ch) + 1);
-  emit(cpu, Ev.KrcBulk, obj, page, nr);
+  emit(cpu, Ev.KrcBulk, obj, page, nr, quiet);
   stat_inc(cpu, Stat.bulkInsert);
   return true;
 }
 
-/** A fresh bulk page: from the cache, else (headless only) allocated with the lock dropped. */
-function new_bnode(cpu: u32, can_alloc: bool): u32 {
-  const k = krc_at(cpu);
-  if (k.nr_bkv_objs > 0) { // get_cached_bnode()
-    const page = k.bkvcache;
-    k.bkvcache = bulk_at(page).next;
-    k.nr_bkv_objs--;
-    stat_inc(cpu, Stat.bnodeFromCache);
-    return page;
-  }
+/**
+ * A fresh bulk page: from the cache, else (headless only) allocated with the lock dropped. Inlined
+ * tests (for speed: the 2-argument form with an empty cache gets NIL here on every insert).
+ */
+@inline function new_bnode(cpu: u32, can_alloc: bool): u32 {
+  if (krc_at(cpu).nr_bkv_objs > 0) return get_cached_bnode(cpu);
   if (!can_alloc) return NIL;
+  return new_bnode_alloc(cpu);
+}
+
+/** get_cached_bnode(): the most recently cached page (the cache is not empty). */
+function get_cached_bnode(cpu: u32): u32 {
+  const k = krc_at(cpu);
+  const page = k.bkvcache;
+  k.bkvcache = bulk_at(page).next;
+  k.nr_bkv_objs--;
+  stat_inc(cpu, Stat.bnodeFromCache);
+  return page;
+}
+
+/** new_bnode()'s allocation (headless, nothing cached): drops the lock around alloc_page. */
+function new_bnode_alloc(cpu: u32): u32 {
   point(cpu, <u32>Point.KrcBeforeUnlock);
   krc_unlock(cpu, cpu);
   const page = alloc_page_ev(cpu);

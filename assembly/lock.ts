@@ -25,13 +25,13 @@ let nr_locks: u32 = 0;
   return lock < nr_locks ? Status.Ok : Status.BadHandle;
 }
 
-@inline function lock_take(cpu: u32, lock: u32): void {
+@inline function lock_take(cpu: u32, lock: u32, quiet: bool = false): void {
   const l = lock_at(lock);
   const c = cpu_at(cpu);
   l.holder_cpu = cpu;
   l.holder_frame = c.depth - 1;
   c.locks_held++;
-  emit(cpu, Ev.LockAcquire, ev_handle(lock), 0, 0);
+  emit(cpu, Ev.LockAcquire, ev_handle(lock), 0, 0, quiet);
   stat_inc(cpu, Stat.lockAcquire);
 }
 
@@ -57,10 +57,10 @@ function lock_deadlock(cpu: u32, lock: u32): Status {
  * unwinds (abort) to the binding, which poisons the machine with the Deadlock failure. A lock held
  * by another CPU cannot happen in kernel flows: every kernel flow releases what it takes.
  */
-@inline export function spin_lock(cpu: u32, lock: u32): void {
+@inline export function spin_lock(cpu: u32, lock: u32, quiet: bool = false): void {
   if (lock_at(lock).holder_cpu != NIL) spin_lock_contended(cpu, lock);
   chk_spin(cpu, lock); // after the deadlock check: a deadlock is reported as one
-  lock_take(cpu, lock);
+  lock_take(cpu, lock, quiet);
 }
 
 function spin_lock_contended(cpu: u32, lock: u32): void {
@@ -72,12 +72,12 @@ function spin_lock_contended(cpu: u32, lock: u32): void {
 }
 
 /** raw_spin_unlock() inside a kernel flow (held by the top frame by construction). */
-@inline export function spin_unlock(cpu: u32, lock: u32): void {
+@inline export function spin_unlock(cpu: u32, lock: u32, quiet: bool = false): void {
   const l = lock_at(lock);
   l.holder_cpu = NIL;
   l.holder_frame = NIL;
   cpu_at(cpu).locks_held--;
-  emit(cpu, Ev.LockRelease, ev_handle(lock), 0, 0);
+  emit(cpu, Ev.LockRelease, ev_handle(lock), 0, 0, quiet);
 }
 
 /** raw_spin_trylock() inside a kernel flow (kfree_rcu_nolock's krc.lock). */

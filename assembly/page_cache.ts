@@ -40,10 +40,17 @@ export function krc_page_cache_init(cpu: u32): void {
   return <u32>((<u64>m * hz + 999) / 1000);
 }
 
-/** run_page_cache_worker(): one refill at a time; after shrinker activity, back off. */
-export function run_page_cache_worker(cpu: u32, krc: u32): void {
+/**
+ * run_page_cache_worker(): one refill at a time; after shrinker activity, back off. Inlined test
+ * (for speed: a krc without cached pages calls it on every insert while a refill is in progress).
+ */
+@inline export function run_page_cache_worker(cpu: u32, krc: u32): void {
+  if (rcu_min_cached_objs != 0 && !krc_at(krc).work_in_progress) start_page_cache_worker(cpu, krc);
+}
+
+/** run_page_cache_worker() with no refill in progress: start one. */
+function start_page_cache_worker(cpu: u32, krc: u32): void {
   const k = krc_at(krc);
-  if (rcu_min_cached_objs == 0 || k.work_in_progress) return;
   k.work_in_progress = 1;
   if (k.backoff_page_cache_fill) {
     queue_delayed_work(cpu, kwork_idx(krc, <u32>KObj.PageCacheWork), msecs_to_jiffies(rcu_delay_page_cache_fill_msec));

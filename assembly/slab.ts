@@ -179,7 +179,7 @@ export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
  * kmalloc()/vmalloc() from the slab (LIFO free list, then bump). Emits Kmalloc, counts kmalloc.
  * `vm` = 1 marks the object as a vmalloc one (channel 1 of kvfree_rcu). NIL when exhausted.
  */
-@inline export function slab_alloc(cpu: u32, vm: u32): u32 {
+@inline export function slab_alloc(cpu: u32, vm: u32, quiet: bool = false): u32 {
   let obj = free_head;
   if (obj != NIL) {
     free_head = rcu_head_of(obj).next;
@@ -193,7 +193,7 @@ export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
   const bit: u32 = 1 << (obj & 7);
   if (((bits & bit) != 0) != (vm != 0)) store<u8>(cp, <u8>(bits ^ bit));
   objs_in_use++;
-  emit(cpu, Ev.Kmalloc, obj, 0, 0);
+  emit(cpu, Ev.Kmalloc, obj, 0, 0, quiet);
   stat_inc(cpu, Stat.kmalloc);
   return obj;
 }

@@ -19,17 +19,17 @@ import { jiffies, now, set_now, time_after } from './clock';
 import {
   batched, cost_cond_resched, cost_kfree, cost_kfree_rcu, cost_kmalloc, cost_page_alloc,
   cost_rcu_read, IO_CAP, max_objects, max_pages, NIL, nr_cpus, obj_size, PROGRAM_WORDS_MAX,
-  tick_ns, U31_MAX,
+  tick_ns, trace_on, U31_MAX,
 } from './config';
 import { cpu_ctx, cpu_done, irq_point, quiescent_here, top_frame } from './cpu';
 import { fail_injected_op, fail_invariant, Reason } from './failure';
 import { bad_arg, set_result } from './io';
-import { kv_page_allocated, KV_INLINE, kvfree_call_rcu } from './krc';
+import { kv_page_allocated, KV_INLINE, kvfree_call_rcu, kvfree_call_rcu_inline } from './krc';
 import {
   Cpu, cpu_at, frame_loop_ptr, inj_at, io_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED, obj_state_ptr, Prog,
   prog_at, PROG_BLOCKED, PROG_DONE, PROG_RUNNING, PROG_SLEEPING, prog_words_ptr,
 } from './layout';
-import { point, set_timed, set_timed_clock, timed_clock, timed_cpu } from './inject';
+import { point, point_mask, set_timed, set_timed_clock, timed_clock, timed_cpu } from './inject';
 import { kfree_rcu_nolock } from './nolock';
 import { pages_in_use } from './page';
 import { prng_next } from './prng';
@@ -396,12 +396,19 @@ function exec_op_task(cpu: u32, c: Cpu, p: Prog, words: usize): Status {
 /** Ops of the current slice (docs/model.md §14.1 bound); remote steps do not count. */
 let slice_ops: u32 = 0;
 
-/** Program control and ops on a missing obj are not kernel code: no task-op point (§16.4). */
+/** Program control (a bit per Op): not kernel code. */
+const CONTROL_OPS: u32 = (1 << <u32>Op.Loop) | (1 << <u32>Op.End) | (1 << <u32>Op.MemSample);
+/** Ops on the obj register (a bit per Op): on a missing obj they do nothing. */
+const OBJ_OPS: u32 = (1 << <u32>Op.KfreeRcu) | (1 << <u32>Op.KvfreeRcu) | (1 << <u32>Op.KfreeRcuMix) |
+  (1 << <u32>Op.CallRcu) | (1 << <u32>Op.Kfree) | (1 << <u32>Op.KfreeRcuNolock);
+
+/**
+ * Program control and ops on a missing obj are not kernel code: no task-op point (§16.4).
+ * Bit tests on the opcode (1..15, validated by the encoder), for speed: two tests per op.
+ */
 @inline function has_task_op_point(op: u32, obj: u32): bool {
-  if (op == <u32>Op.Loop || op == <u32>Op.End || op == <u32>Op.MemSample) return false;
-  if (obj != NIL) return true;
-  return !(op == <u32>Op.KfreeRcu || op == <u32>Op.KvfreeRcu || op == <u32>Op.KfreeRcuMix ||
-    op == <u32>Op.CallRcu || op == <u32>Op.Kfree || op == <u32>Op.KfreeRcuNolock);
+  const bit: u32 = 1 << op;
+  return (bit & CONTROL_OPS) == 0 && (obj != NIL || (bit & OBJ_OPS) == 0);
 }
 
 /**
@@ -447,8 +454,25 @@ let slice_ops: u32 = 0;
  * out: the same checks, effects and order (the differential tests run both, the remote steps use
  * those). For the whole slice this CPU's program is the timed one (its clock in timed_clock) and
  * is "stepping" (in_op: remote steps skip it): between two of its iterations nothing else runs.
+ *
+ * Two compiled copies of one body (for speed): run_slice_quiet when trace is off and no point can
+ * act (point_mask is 0, and only point_slow, never reached then, can change it during the slice),
+ * compiled without the trace tests and the points' slow-path tests of its hot ops (their untaken
+ * calls cost the JIT more than the tests); the general one otherwise. Same effects, same order.
  */
 function run_slice(cpu: u32, B: u64): Status {
+  return !trace_on && point_mask == 0 ? run_slice_quiet(cpu, B) : run_slice_any(cpu, B);
+}
+
+function run_slice_quiet(cpu: u32, B: u64): Status {
+  return run_slice_body(cpu, B, true);
+}
+
+function run_slice_any(cpu: u32, B: u64): Status {
+  return run_slice_body(cpu, B, false);
+}
+
+@inline function run_slice_body(cpu: u32, B: u64, quiet: bool): Status {
   const p = prog_at(cpu);
   if (p.state != PROG_RUNNING) return Status.Ok;
   const base = now;
@@ -480,7 +504,7 @@ function run_slice(cpu: u32, B: u64): Status {
     const w = words + (pc << 2);
     let op = load<u32>(w);
     const arg = load<u32>(w, 4);
-    if (has_task_op_point(op, obj)) point(cpu, <u32>Point.TaskOp);
+    if (has_task_op_point(op, obj)) point(cpu, <u32>Point.TaskOp, quiet);
     pc += 2;
     let cost: u64 = 0;
     // Checked ops test CpuIdle first (an interactive setIdle between runs); loop, end, mem_sample
@@ -489,7 +513,7 @@ function run_slice(cpu: u32, B: u64): Status {
       case Op.Kmalloc:
       case Op.Vmalloc: {
         if (c.idle) { st = Status.CpuIdle; break; }
-        const o = slab_alloc(cpu, op - <u32>Op.Kmalloc);
+        const o = slab_alloc(cpu, op - <u32>Op.Kmalloc, quiet);
         if (o == NIL) { // rcuscale's -ENOMEM: the program ends, nothing charged
           program_end(cpu, p, timed_clock, 1);
           break;
@@ -507,7 +531,7 @@ function run_slice(cpu: u32, B: u64): Status {
         }
         st = obj_allocated(obj, Status.NotAllocated);
         if (st) break;
-        kvfree_call_rcu(cpu, obj, false);
+        kvfree_call_rcu_inline(cpu, obj, false, false, quiet); // the rcuscale hot path: inlined here
         obj = NIL;
         cost = cost_kfree_rcu;
         break;
