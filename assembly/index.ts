@@ -46,7 +46,7 @@ export {
 } from './cpu';
 
 // simulated memory
-export { cmd_kmalloc as kmalloc, cmd_vmalloc as vmalloc, cmd_kfree as kfree, obj_info } from './slab';
+export { cmd_kmalloc as kmalloc, cmd_vmalloc as vmalloc, cmd_kfree as kfree, obj_info, live_objects } from './slab';
 export {
   cmd_alloc_page as alloc_page, cmd_free_page as free_page,
   cmd_fail_next_page_allocs as fail_next_page_allocs,

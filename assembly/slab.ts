@@ -15,11 +15,11 @@
 import { CheckRule, Ev, Stat, Status } from '../src/shared/codes';
 import { chk_before_free, chk_on, inline_add, objs_queued, queued_inc, queued_sub } from './checker';
 import { jiffies } from './clock';
-import { max_objects, NIL, obj_size } from './config';
+import { IO_CAP, max_objects, NIL, obj_size } from './config';
 import { awake_check, cpu_awake_check, cpu_check, cpu_done } from './cpu';
 import { bad_arg, set_result, set_result2 } from './io';
 import {
-  OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_chan_ptr, obj_qjif_ptr, obj_snap_ptr, obj_state_ptr, rcu_head_of,
+  io_ptr, OBJ_ALLOCATED, OBJ_FREE, OBJ_QUEUED_LLIST, obj_chan_ptr, obj_qjif_ptr, obj_snap_ptr, obj_state_ptr, rcu_head_of,
 } from './layout';
 import { kpages_in_use } from './page';
 import { gp_seq, poll_state_synchronize_rcu } from './rcu';
@@ -255,6 +255,27 @@ export function cmd_kfree(cpu: u32, obj: u32): Status {
   if (s != OBJ_ALLOCATED) return Status.AlreadyQueued;
   slab_free(cpu, obj);
   return cpu_done(cpu);
+}
+
+/**
+ * liveObjects() in chunks: from handle `from` on, the objects not free as [obj, snap] pairs in the
+ * IO region (snap 0 unless queued), at most IO_CAP / 2 of them. result() = pairs written,
+ * result2() = where the next chunk starts (the slab's bump index once every handle was seen).
+ */
+export function live_objects(from: u32): Status {
+  let n: u32 = 0;
+  let o = from;
+  const cap = IO_CAP >> 1;
+  for (; o < bump && n < cap; o++) {
+    const s = load<u8>(obj_state_ptr(o));
+    if (s == OBJ_FREE) continue;
+    store<u32>(io_ptr(n << 1), o);
+    store<u32>(io_ptr((n << 1) + 1), s >= OBJ_QUEUED_LLIST ? load<u32>(obj_snap_ptr(o)) : 0);
+    n++;
+  }
+  set_result(n);
+  set_result2(o);
+  return Status.Ok;
 }
 
 /** result() = 0 free / 1 allocated / 2 queued; result2() = snapshot (0 unless queued). */

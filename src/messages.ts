@@ -58,6 +58,7 @@ export const COMMAND_PARAMS = {
   kfreeRcuNolock: ['cpu', 'obj', 'opts'],
   at: ['point', 'fn'],
   memoryInfo: [],
+  liveObjects: [],
   loadProgram: ['cpu', 'ops'],
   run: ['maxJiffies'],
   runInfo: [],

@@ -2,7 +2,7 @@
 // stop condition). Validated on load — unknown keys rejected, every error naming the key path, the
 // value and what was expected — then executed entirely inside the machine in chunks of jiffies, so
 // a caller can show progress. Built-in scenarios live in src/scenarios/.
-import { RcuError, RcuMachineFailure, RcuOptionError } from './errors.js';
+import { RcuMachineFailure, RcuOptionError } from './errors.js';
 import { createMachine, type Impl } from './create.js';
 import { resolveOptions } from './options.js';
 import { encodeProgram } from './program.js';
@@ -239,7 +239,7 @@ export function runScenario(scenario: unknown, run: RunScenarioOptions = {}): Sc
     if (s.barrier && done) {
       // rcuscale's cleanup runs in a task: wake CPU 0 (idle once its program ended) to call the barrier.
       if (m.cpuInfo(0).idle) m.setIdle(0, false);
-      const before = injects(s.options) ? liveObjects(m) : null;
+      const before = injects(s.options) ? m.liveObjects() : null;
       m.kvfreeRcuBarrier(0);
       leftAfterBarrier = before ? stillLive(m, before) : m.memoryInfo().objects;
     }
@@ -277,33 +277,14 @@ function injects(o: ResolvedOptions): boolean {
 }
 
 /** Objects not free, with their queue snapshot (scanned only when injection can run inside the barrier). */
-function liveObjects(m: RcuMachine): Map<number, number> {
-  const live = new Map<number, number>();
-  if (m.memoryInfo().objects === 0) return live;
-  // Handles are dense (a bump index behind a LIFO freelist): the first unknown one ends the scan.
-  for (let o = 0; o < m.options.maxObjects; o++) {
-    let i;
-    try {
-      i = m.objInfo(o);
-    } catch (e) {
-      if (e instanceof RcuError && e.code === 'BadHandle') break;
-      throw e;
-    }
-    if (i.state !== 'free') live.set(o, i.snap);
-  }
-  return live;
-}
-
 /**
  * How many of `before` are still the same live object. A snapshot only grows, and an object freed and
  * queued again gets a strictly larger one (its GP ended first), so "same state, same snap" is exact.
  */
 function stillLive(m: RcuMachine, before: Map<number, number>): number {
+  const after = m.liveObjects();
   let n = 0;
-  for (const [o, snap] of before) {
-    const i = m.objInfo(o);
-    if (i.state !== 'free' && i.snap === snap) n++;
-  }
+  for (const [o, snap] of before) if (after.get(o) === snap) n++;
   return n;
 }
 

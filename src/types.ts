@@ -281,6 +281,11 @@ export interface RcuMachine {
   kmalloc(cpu: number): number;
   kfree(cpu: number, obj: number): void;
   objInfo(obj: number): ObjInfo;
+  /**
+   * Every object not free, in handle order, with its snapshot (0 unless queued): what a check around
+   * kvfree_rcu_barrier() compares before and after. O(objects ever handed out), one call.
+   */
+  liveObjects(): Map<number, number>;
   /** Returns a page handle, or -1 when the allocation failed (injected or exhausted). */
   allocPage(cpu: number): number;
   freePage(cpu: number, page: number): void;

@@ -207,6 +207,13 @@ export class TsMachine implements RcuMachine {
     return { state: o.state, snap: o.state === 'queued' ? o.snap : 0 };
   }
 
+  liveObjects(): Map<number, number> {
+    this.query('liveObjects', []);
+    const live = new Map<number, number>();
+    for (const o of this.k.slab.objects) if (o.state !== 'free') live.set(o.id, o.state === 'queued' ? o.snap : 0);
+    return live;
+  }
+
   allocPage(cpu: number): number {
     return this.command('allocPage', [cpu], none, (c) => allocPage(this.k, c));
   }

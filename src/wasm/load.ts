@@ -50,7 +50,7 @@ export interface CoreExports {
   advance: Cmd1; enter: Cmd2; exit: Cmd1; local_irq_save: Cmd1; local_irq_restore: Cmd1;
   preempt_disable: Cmd1; preempt_enable: Cmd1; rcu_read_lock: Cmd1; rcu_read_unlock: Cmd1;
   cond_resched: Cmd1; set_idle: Cmd2;
-  kmalloc: Cmd1; kfree: Cmd2; obj_info: Cmd1; alloc_page: Cmd1; free_page: Cmd2; fail_next_page_allocs: Cmd1;
+  kmalloc: Cmd1; kfree: Cmd2; obj_info: Cmd1; live_objects: Cmd1; alloc_page: Cmd1; free_page: Cmd2; fail_next_page_allocs: Cmd1;
   create_lock: Cmd0; spin_lock: Cmd2; spin_trylock: Cmd2; spin_unlock: Cmd2; lock_holder: Cmd1;
   create_llist: Cmd0; llist_add: Cmd3; llist_del_all: Cmd2;
   create_irq_work: Cmd3; irq_work_queue: Cmd2; irq_work_flags: Cmd1; irq_work_cpu: Cmd1;

@@ -465,6 +465,20 @@ export class WasmMachine implements RcuMachine {
     return { state: OBJ_STATES[this.x.result()], snap: this.x.result2() >>> 0 };
   }
 
+  liveObjects(): Map<number, number> {
+    const live = new Map<number, number>();
+    this.alive();
+    for (let from = 0; ;) {
+      this.x.live_objects(from);
+      const n = this.x.result() >>> 0;
+      const next = this.x.result2() >>> 0;
+      for (let i = 0; i < n; i++) live.set(this.ioView[2 * i], this.ioView[2 * i + 1]);
+      if (n === 0 || next === from) break;
+      from = next;
+    }
+    return live;
+  }
+
   allocPage(cpu: number): number {
     const page = this.run1('allocPage', this.x.alloc_page, cpu);
     return page === NIL ? -1 : page;

@@ -25,6 +25,23 @@ describe.each(machines)('simulated memory (%s)', (_impl, make) => {
     expect(m.stats().total).toMatchObject({ kmalloc: 5, kfree: 2 });
   });
 
+  it('liveObjects: every object not free, in handle order, with its snapshot (0 unless queued), past one IO chunk', () => {
+    const m = make({ nrCpus: 2, maxObjects: 5000, gpSeqStart: 0 });
+    expect(m.liveObjects()).toEqual(new Map());
+    const objs = Array.from({ length: 4500 }, () => m.kmalloc(0)); // more than one IO chunk of the core
+    for (const o of objs.filter((o) => o % 3 === 0)) m.kfree(0, o);
+    m.rcuReadLock(1); // keeps the queued ones queued
+    for (const o of objs.filter((o) => o % 3 === 1)) m.kfreeRcu(0, o);
+    const live = m.liveObjects();
+    expect([...live.keys()]).toEqual(objs.filter((o) => o % 3 !== 0));
+    for (const [o, snap] of live) expect(snap).toBe(m.objInfo(o).snap);
+    expect(live.get(1)).toBeGreaterThan(0);
+    expect(live.get(2)).toBe(0);
+    m.rcuReadUnlock(1);
+    m.kvfreeRcuBarrier(0);
+    expect([...m.liveObjects().keys()]).toEqual(objs.filter((o) => o % 3 === 2));
+  });
+
   it('tracks the shadow state and refuses double and unknown frees', () => {
     const m = make();
     const o = m.kmalloc(0);
