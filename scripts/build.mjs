@@ -2,13 +2,13 @@
 // into one ESM entry (Wasm bytes embedded; works in Node 20+ and browsers) and the CLI.
 // `--if-stale` skips the work when every output is newer than every input (npm start/test use it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const outputs = ['build/kfree_rcu_sim.wasm', 'build/kfree_rcu_sim.debug.wasm', 'dist/index.js', 'dist/cli.js'];
-const inputs = ['assembly', 'src', 'scripts/build.mjs', 'asconfig.json', 'package.json'];
+const outputs = ['build/kfree_rcu_sim.wasm', 'build/kfree_rcu_sim.debug.wasm', 'dist/index.js', 'dist/cli.js', 'dist/web/app.js', 'dist/web/index.html'];
+const inputs = ['assembly', 'src', 'web', 'scripts/build.mjs', 'asconfig.json', 'package.json'];
 
 function newest(path) {
   const p = join(root, path);
@@ -46,4 +46,11 @@ await esbuild.build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   external: ['benchmark'],
 });
+// The visualizer: a classic script (IIFE) so that dist/web/index.html also works opened from disk
+// (module scripts are blocked on file:// URLs); uPlot's CSS comes out as dist/web/app.css.
+await esbuild.build({
+  ...common, format: 'iife', entryPoints: [join(root, 'web/app.ts')], outfile: join(root, 'dist/web/app.js'), platform: 'browser',
+  loader: { ...common.loader, '.css': 'css' },
+});
+copyFileSync(join(root, 'web/index.html'), join(root, 'dist/web/index.html'));
 console.error('build: ok');

@@ -108,7 +108,8 @@ function serve(): Promise<Server> {
       res.writeHead(404).end('not found');
       return;
     }
-    const type = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
+    const types: Record<string, string> = { js: 'text/javascript; charset=utf-8', html: 'text/html; charset=utf-8', css: 'text/css', map: 'application/json' };
+    const type = types[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
     res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
   });
   return new Promise((ok, fail) => {
@@ -190,4 +191,52 @@ it('dist/index.js in Chromium gives the same results as in Node, on both machine
   expect(wasm.gpSeq).toBeGreaterThanOrEqual(12); // gpSeqStart 0, 4 per completed GP: at least 3 GPs
   expect(wasm.count).toBeGreaterThan(50);
   expect(wasm.digest).not.toBe(0);
+});
+
+it('the visualizer (dist/web/index.html) steps the machine, lands NMIs in the locked region and shows the deadlock; its numbers are the library\'s', async () => {
+  const page = await context!.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(msg.text());
+  });
+  await page.goto(`${baseUrl}/web/index.html`);
+  const text = async (id: string) => (await page.textContent(`[data-testid="${id}"]`))?.trim();
+
+  // an NMI lands while cpu 0's task holds krc.lock: kfree_rcu_nolock() trylocks, fails, defers
+  await page.selectOption('#scenario', 'rcuscale-kfree');
+  await page.click('#nmiLocked');
+  for (let i = 0; i < 3; i++) await page.click('#step');
+  expect(await text('jiffies')).toBe('3');
+  const shown = { trylockFail: Number(await text('stat-trylockFail')), nolockDeferred: Number(await text('stat-nolockDeferred')), kfree: Number(await text('stat-kfree')) };
+  expect(shown.trylockFail).toBe(1);
+  expect(shown.nolockDeferred).toBe(1);
+  expect(shown.kfree).toBeGreaterThan(0);
+  // the same session in Node, through the library: the page shows the library's numbers
+  const { Session } = await import('../web/session.js');
+  const s = new Session({ scenario: 'rcuscale-kfree', monitorArm: 'lazy-irq-work', nolockGate: 'allow-spin', nmis: false, seed: 1, impl: 'wasm' });
+  s.nmiInLockedRegion(false);
+  for (let i = 0; i < 3; i++) s.step(1);
+  const t = s.snapshot().totals;
+  expect(shown).toEqual({ trylockFail: t.trylockFail, nolockDeferred: t.nolockDeferred, kfree: t.kfree });
+
+  // plain kfree_rcu() from that NMI: the deadlock, named
+  await page.click('#reset');
+  await page.click('#nmiPlain');
+  await page.click('#step');
+  expect(await text('failure')).toMatch(/Deadlock — lock \d+ is already held by cpu \d in task context; acquiring it again from nmi would spin forever/);
+  expect(await page.evaluate(() => document.body.dataset.state)).toBe('failed');
+  await page.close();
+  expect(pageErrors, 'errors in the page').toEqual([]);
+});
+
+it('the visualizer also works opened from disk (file://): one classic script, Wasm embedded', async () => {
+  const page = await context!.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(pathToFileURL(join(dist, 'web', 'index.html')).href);
+  await page.click('#step');
+  expect((await page.textContent('[data-testid="jiffies"]'))?.trim()).toBe('1');
+  await page.close();
+  expect(pageErrors).toEqual([]);
 });
