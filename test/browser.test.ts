@@ -146,6 +146,18 @@ afterAll(async () => {
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
+/** A new page at `url`, collecting its uncaught errors and console errors. */
+async function openPage(url: string) {
+  const page = await context!.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(msg.text());
+  });
+  await page.goto(url);
+  return { page, pageErrors };
+}
+
 async function runInNode(): Promise<RunResult[]> {
   const { createMachine } = await import(/* @vite-ignore */ pathToFileURL(bundlePath).href);
   const scenario = new Function('createMachine', 'impl', SCENARIO) as (c: unknown, impl: string) => RunResult;
@@ -160,13 +172,7 @@ it('the bundle has no node: import (platform-neutral)', () => {
 });
 
 it('dist/index.js in Chromium gives the same results as in Node, on both machines', async () => {
-  const page = await context!.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
-  await page.goto(`${baseUrl}/`);
+  const { page, pageErrors } = await openPage(`${baseUrl}/`);
   await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 15_000 });
   const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as
     { ok: true; runs: RunResult[] } | { ok: false; error: string };
@@ -194,13 +200,7 @@ it('dist/index.js in Chromium gives the same results as in Node, on both machine
 });
 
 it('the visualizer (dist/web/index.html) steps the machine, lands NMIs in the locked region and shows the deadlock; its numbers are the library\'s', async () => {
-  const page = await context!.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
-  await page.goto(`${baseUrl}/web/index.html`);
+  const { page, pageErrors } = await openPage(`${baseUrl}/web/index.html`);
   const text = async (id: string) => (await page.textContent(`[data-testid="${id}"]`))?.trim();
 
   // an NMI lands while cpu 0's task holds krc.lock: kfree_rcu_nolock() trylocks, fails, defers
@@ -231,10 +231,7 @@ it('the visualizer (dist/web/index.html) steps the machine, lands NMIs in the lo
 });
 
 it('the visualizer also works opened from disk (file://): one classic script, Wasm embedded', async () => {
-  const page = await context!.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(pathToFileURL(join(dist, 'web', 'index.html')).href);
+  const { page, pageErrors } = await openPage(pathToFileURL(join(dist, 'web', 'index.html')).href);
   await page.click('#step');
   expect((await page.textContent('[data-testid="jiffies"]'))?.trim()).toBe('1');
   await page.close();
