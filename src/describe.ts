@@ -1,4 +1,5 @@
 // Human-readable text for trace events, in kernel terms (used by the CLI and the demo).
+import { pointName } from './points.js';
 import type { TraceEvent } from './types.js';
 
 const NONE = 0xffffffff;
@@ -35,6 +36,28 @@ export function describeEvent(e: TraceEvent): string {
     case 'PageFree': return `page ${a} freed`;
     case 'SyncBegin': return `synchronize_rcu: waiting for gp_seq >= ${a}`;
     case 'SyncEnd': return `synchronize_rcu returns (gp_seq ${a})`;
+    case 'IdleEnter': return 'CPU goes idle (quiescent)';
+    case 'IdleExit': return 'CPU leaves idle';
+    case 'PreemptDisable': return `preempt_disable (count ${a})`;
+    case 'PreemptEnable': return `preempt_enable (count ${a})`;
+    case 'RcuReadLock': return `rcu_read_lock (nesting ${a})`;
+    case 'RcuReadUnlock': return `rcu_read_unlock (nesting ${a})`;
+    case 'CondResched': return 'cond_resched (quiescent state)';
+    case 'KvfreeCall': return `${b ? 'kvfree_rcu(obj' : 'kfree_rcu(obj'} ${a})${c ? ' [vmalloc]' : ''}`;
+    case 'KrcBulk': return `obj ${a} -> bulk page ${b} (record ${c})`;
+    case 'KrcHead': return `obj ${a} -> krc.head (${b} on the list)`;
+    case 'MonitorRun': return `kfree_rcu_monitor: ${a} objects in the krc`;
+    case 'DrainReady': return `drain_ready: ${a} objects freed, their GP already over`;
+    case 'BatchQueued': return `batch ${a} queued: ${b} objects wait for a GP (queue_rcu_work)`;
+    case 'KfreeRcuWork': return `kfree_rcu_work: batch ${a} frees ${b} objects`;
+    case 'BulkNotReady': return `WARN: bulk page ${a} freed before its GP`;
+    case 'PageCacheFill': return `page cache refilled with ${a} pages`;
+    case 'ShrinkScan': return `shrinker scan freed ${a}`;
+    case 'ProgramEnd': return a ? 'program ends: allocation failed (-ENOMEM)' : 'program ends';
+    case 'BarrierBegin': return 'kvfree_rcu_barrier begins';
+    case 'BarrierEnd': return 'kvfree_rcu_barrier returns';
+    case 'NolockCall': return `kfree_rcu_nolock(obj ${a})`;
+    case 'Inject': return `${['', 'NMI', 'probe', 'hardirq', 'remote step'][b] ?? 'injection'} at ${pointName(a) ?? `point ${a}`}`;
     default: return `${e.kind}(${a}, ${b}, ${c})`;
   }
 }
