@@ -42,7 +42,7 @@ import { __schedule_delayed_monitor_work, kfree_rcu_monitor } from './monitor';
 import { alloc_page_ev, free_page, kpages_in_use, pages_in_use } from './page';
 import { fill_page_cache_func, krc_page_cache_init, run_page_cache_worker } from './page_cache';
 import { call_rcu, get_state_synchronize_rcu, poll_state_synchronize_rcu, synchronize_rcu } from './rcu';
-import { kfree_inline, kfree_list, kfree_records, obj_channel, obj_check, obj_queued, objs_in_use, peak_waiting, waiting_bytes } from './slab';
+import { kfree_inline, kfree_list, kfree_records, obj_channel, obj_check, note_waiting_peak, obj_queued, objs_in_use, peak_waiting, waiting_bytes } from './slab';
 import { chk_batch_not_ready, chk_page_cache, inline_add, mutant, objs_queued } from './checker';
 import { jiffies } from './clock';
 import { stat_add, stat_inc } from './stats';
@@ -464,6 +464,7 @@ export function memory_waiting_bytes(): f64 {
 }
 
 export function memory_peak_waiting_bytes(): f64 {
+  note_waiting_peak();
   return peak_waiting;
 }
 

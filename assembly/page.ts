@@ -47,10 +47,7 @@ function alloc_page(cpu: u32, state: u8): u32 {
  */
 export function alloc_page_ev(cpu: u32, state: u8 = PAGE_KERNEL): u32 {
   const page = alloc_page(cpu, state);
-  if (page != NIL && state == PAGE_KERNEL) {
-    kpages_in_use++;
-    note_waiting_peak();
-  }
+  if (page != NIL && state == PAGE_KERNEL) kpages_in_use++;
   emit(cpu, Ev.PageAlloc, page, 0, 0);
   stat_inc(cpu, page == NIL ? Stat.pageAllocFail : Stat.pageAlloc);
   return page;
@@ -58,7 +55,10 @@ export function alloc_page_ev(cpu: u32, state: u8 = PAGE_KERNEL): u32 {
 
 /** free_page() of an allocated page: PageFree, pageFree. */
 export function free_page(cpu: u32, page: u32): void {
-  if (load<u8>(page_state_ptr(page)) == PAGE_KERNEL) kpages_in_use--;
+  if (load<u8>(page_state_ptr(page)) == PAGE_KERNEL) {
+    note_waiting_peak(); // before the decrease (slab.ts)
+    kpages_in_use--;
+  }
   store<u8>(page_state_ptr(page), PAGE_FREE);
   store<u32>(page_next_ptr(page), free_head);
   free_head = page;

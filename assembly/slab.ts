@@ -40,7 +40,12 @@ export function waiting_bytes(): f64 {
   return <f64>objs_queued * <f64>obj_size + <f64>kpages_in_use * 4096.0;
 }
 
-/** After the waiting population grew: an object queued, a kernel page taken. */
+/**
+ * Folds the current waiting_bytes() into the peak. Waiting memory grows only when an object is queued
+ * or kvfree_rcu takes a page, and shrinks only when queued objects or kernel pages are freed, so its
+ * maximum is always reached right before a decrease or now: the peak is folded in just before every
+ * decrease and when it is read, not at every (hot) increase. The result is the exact maximum.
+ */
 @inline export function note_waiting_peak(): void {
   const w = waiting_bytes();
   if (w > peak_waiting) peak_waiting = w;
@@ -53,7 +58,6 @@ export function waiting_bytes(): f64 {
 @inline export function obj_queued(obj: u32, via_nolock: bool = false): void {
   queued_inc();
   store<u32>(obj_qjif_ptr(obj), (jiffies & 0x7fffffff) | (<u32>via_nolock << 31));
-  note_waiting_peak();
 }
 
 /**
@@ -100,6 +104,7 @@ export function waiting_bytes(): f64 {
 function premature_in_batch(cpu: u32, head: u32, freed: u32, stat: Stat, obj: u32): void {
   free_head = head;
   objs_in_use -= freed;
+  note_waiting_peak();
   queued_sub(freed);
   stat_add(cpu, Stat.kfree, freed);
   stat_add(cpu, stat, freed);
@@ -132,6 +137,7 @@ export function kfree_records(cpu: u32, records: usize, n: u32, stat: Stat): voi
   }
   free_head = head;
   objs_in_use -= n;
+  note_waiting_peak();
   queued_sub(n);
   if (premature) stat_add(cpu, Stat.prematureFree, premature);
   stat_add(cpu, Stat.kfree, n);
@@ -168,6 +174,7 @@ export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
   }
   free_head = head;
   objs_in_use -= n;
+  note_waiting_peak();
   queued_sub(n);
   if (premature) stat_add(cpu, Stat.prematureFree, premature);
   stat_add(cpu, Stat.kfree, n);
@@ -215,6 +222,7 @@ export function kfree_internal(cpu: u32, obj: u32): void {
   const done = poll_state_synchronize_rcu(snap);
   if (!done) stat_inc(cpu, Stat.prematureFree);
   count_latency(cpu, obj, snap, done);
+  note_waiting_peak();
   queued_sub(1);
   slab_free(cpu, obj);
 }
