@@ -53,7 +53,8 @@ export function waiting_bytes(): f64 {
 
 /**
  * An allocated object becomes queued: its "kfree_rcu call time". The caller stores its state and
- * snapshot; this starts its free latency and updates the waiting-memory peak (§10.1).
+ * snapshot; this starts its free latency (§10.1). (The waiting-memory peak is folded in at the
+ * decreases: note_waiting_peak.)
  */
 @inline export function obj_queued(obj: u32, via_nolock: bool = false): void {
   queued_inc();
