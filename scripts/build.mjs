@@ -2,7 +2,7 @@
 // into one ESM entry (Wasm bytes embedded; works in Node 20+ and browsers) and the CLI.
 // `--if-stale` skips the work when every output is newer than every input (npm start/test use it).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -30,6 +30,20 @@ for (const target of ['release', 'debug']) {
   execFileSync(asc, ['assembly/index.ts', '--target', target], { cwd: root, stdio: 'inherit' });
 }
 
+// `uplot-inline`: uPlot's browser build and CSS as strings, for the self-contained HTML reports.
+const uplotInline = {
+  name: 'uplot-inline',
+  setup(build) {
+    build.onResolve({ filter: /^uplot-inline$/ }, () => ({ path: 'uplot-inline', namespace: 'uplot-inline' }));
+    build.onLoad({ filter: /.*/, namespace: 'uplot-inline' }, () => {
+      const dir = join(root, 'node_modules/uplot/dist');
+      const js = readFileSync(join(dir, 'uPlot.iife.min.js'), 'utf8');
+      const css = readFileSync(join(dir, 'uPlot.min.css'), 'utf8');
+      return { contents: `export const js = ${JSON.stringify(js)}; export const css = ${JSON.stringify(css)};`, loader: 'js' };
+    });
+  },
+};
+
 // `from-base64: false`: esbuild would otherwise decode the embedded Wasm with Uint8Array.fromBase64,
 // which Node 20 lacks.
 const common = {
@@ -45,6 +59,7 @@ await esbuild.build({
   // CommonJS dependencies (commander) call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   external: ['benchmark'],
+  plugins: [uplotInline],
 });
 // The visualizer: a classic script (IIFE) so that dist/web/index.html also works opened from disk
 // (module scripts are blocked on file:// URLs); uPlot's CSS comes out as dist/web/app.css.

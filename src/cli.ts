@@ -1,12 +1,13 @@
 // Command-line front end. Argument parsing by commander, progress by cli-progress; all simulation
 // goes through the library.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { runSubstrateDemo } from './demo.js';
 import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
 import { formatResult, statsCsv } from './report.js';
+import { htmlReport, reviewCharts, runCharts } from './html.js';
 import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
 import { caseScenario, explore, mergeReports, parseReplay, replayString, type ExploreOptions, type ExploreReport } from './explore.js';
 import { exploreOnWorkers, exploreWorkerMain, isExploreWorker } from './parallel.js';
@@ -109,12 +110,14 @@ program
   .option('--variant <name>', `only this variant (${REVIEW_VARIANTS.map((v) => v.name).join(', ')})`)
   .addOption(implOption())
   .option('--json', 'machine-readable output')
-  .action((opts: { seed: number; loops?: number; variant?: string; impl: 'wasm' | 'ts'; json?: boolean }) => {
+  .option('--html <file>', 'also write a self-contained HTML report with charts of the variants side by side')
+  .action((opts: { seed: number; loops?: number; variant?: string; impl: 'wasm' | 'ts'; json?: boolean; html?: string }) => {
     let rows = runReview({ seed: opts.seed, loops: opts.loops, impl: opts.impl });
     if (opts.variant) {
       rows = rows.filter((r) => r.variant.name === opts.variant);
       if (rows.length === 0) throw new RcuError('BadArgument', `Invalid option --variant: ${JSON.stringify(opts.variant)} (expected one of ${REVIEW_VARIANTS.map((v) => JSON.stringify(v.name)).join(', ')})`);
     }
+    if (opts.html) writeFileSync(opts.html, htmlReport('kfree-rcu-sim review-v1: kfree_rcu_nolock() v1 and the review\'s suggestions', formatReview(rows), reviewCharts(rows)));
     console.log(opts.json ? JSON.stringify(rows.map((r) => ({ variant: r.variant, verdict: r.verdict, replay: r.replay, failure: r.result.failure, spinViolation: r.spinViolation, stats: r.result.stats.total })), null, 2) : formatReview(rows));
   });
 
@@ -135,10 +138,12 @@ program
   .option('--workload <key=value>', 'override a workload parameter, e.g. kfree_loops=100 (repeatable)', parseSet, {})
   .option('--json', 'machine-readable output')
   .option('--csv', 'every counter per CPU and in total, as CSV (one row per CPU, then "total")')
-  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean; csv?: boolean }) => {
+  .option('--html <file>', 'also write a self-contained HTML report with the latency charts')
+  .action((name: string, opts: { impl: 'wasm' | 'ts'; seed?: number; set: Record<string, unknown>; workload: Record<string, unknown>; json?: boolean; csv?: boolean; html?: string }) => {
     const doc = loadScenario(name, opts.set, opts.seed, opts.workload);
     const r = runWithProgress(doc, opts.impl);
     const replay = r.failure ? replayOf(doc) : undefined;
+    if (opts.html) writeFileSync(opts.html, htmlReport(`kfree-rcu-sim run ${r.name}`, formatResult(r, replay), runCharts(r)));
     console.log(opts.json ? JSON.stringify({ ...r, replay }, null, 2) : opts.csv ? statsCsv(r.stats) : formatResult(r, replay));
     if (!r.completed || r.leftAfterBarrier > 0 || r.stats.total.prematureFree > 0) process.exitCode = 1;
   });

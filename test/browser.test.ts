@@ -1,6 +1,7 @@
 // The built bundle (dist/index.js) runs in a real browser — Debian's Chromium at /usr/bin/chromium,
 // driven by playwright-core, which never downloads a browser — and gives the same results there as in
 // Node, on both machines. One scenario, written once as plain JS, runs in the page and in Node.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -236,4 +237,31 @@ it('the visualizer also works opened from disk (file://): one classic script, Wa
   expect((await page.textContent('[data-testid="jiffies"]'))?.trim()).toBe('1');
   await page.close();
   expect(pageErrors).toEqual([]);
+});
+
+it('run --html and review --html write self-contained reports whose charts draw offline, with the run\'s numbers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kfrs-html-'));
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(dist, 'cli.js'), ...args], { encoding: 'utf8' });
+  const runFile = join(dir, 'run.html');
+  const r = cli('run', 'nmi-storm', '--workload', 'kfree_loops=2', '--html', runFile, '--json');
+  expect(r.status).toBe(0);
+  const json = JSON.parse(r.stdout);
+  const html = readFileSync(runFile, 'utf8');
+  expect(html).toContain(json.summary);
+  expect(html).not.toMatch(/<script src=|<link [^>]*href="http/); // nothing fetched
+  const charts = JSON.parse(html.match(/window\.__charts = (.*?);\n/)![1]) as { title: string; values: number[] }[];
+  expect(charts.map((c) => c.title)).toEqual([expect.stringMatching(/^Free latency/), expect.stringMatching(/^Grace periods after/), expect.stringMatching(/^kfree_rcu_nolock\(\) objects/)]);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  // the jiffy chart leaves out only empty buckets; every object of this run was queued before its free
+  expect(sum(charts[0].values)).toBe(json.stats.total.kfree);
+  expect(charts[1].values).toEqual(Array.from({ length: 8 }, (_, i) => json.stats.total[`latGp${i}`]));
+  const reviewFile = join(dir, 'review.html');
+  expect(cli('review', '--html', reviewFile).status).toBe(0);
+  for (const [file, n] of [[runFile, 3], [reviewFile, 6]] as const) {
+    const { page, pageErrors } = await openPage(pathToFileURL(file).href);
+    expect(await page.locator('canvas').count(), file).toBe(n);
+    await page.close();
+    expect(pageErrors, file).toEqual([]);
+  }
+  rmSync(dir, { recursive: true, force: true });
 });
