@@ -235,6 +235,17 @@ it('the visualizer also works opened from disk (file://): one classic script, Wa
   const { page, pageErrors } = await openPage(pathToFileURL(join(dist, 'web', 'index.html')).href);
   await page.click('#step');
   expect((await page.textContent('[data-testid="jiffies"]'))?.trim()).toBe('1');
+  // both machines, stepped the same way in the page, show the same numbers
+  const shown = async () => Promise.all(['jiffies', 'queued', 'stat-kvfreeCall', 'stat-kfree', 'stat-gpEnd', 'stat-batchQueued'].map((id) => page.textContent(`[data-testid="${id}"]`)));
+  const runs = [];
+  for (const impl of ['wasm', 'ts']) {
+    await page.selectOption('#scenario', 'rcuscale-kfree');
+    await page.selectOption('#impl', impl);
+    for (let i = 0; i < 4; i++) await page.click('#step');
+    runs.push(await shown());
+  }
+  expect(runs[1]).toEqual(runs[0]);
+  expect(Number(runs[0][3])).toBeGreaterThan(0); // objects were freed
   await page.close();
   expect(pageErrors).toEqual([]);
 });
