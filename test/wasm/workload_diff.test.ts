@@ -116,4 +116,29 @@ describe('workloads: Wasm core vs TS baseline', () => {
       expect(reach.get(k) ?? 0, `${k} never reached (SEED=${SEED})`).toBeGreaterThan(0);
     }
   });
+
+  it('agree with the trace off, where the core runs its quiet copy of the slice loop', () => {
+    // Without a trace (and with no hook or injection source here, so no point is watched) every
+    // run() slice of the Wasm core takes run_slice_quiet: this compares it with the baseline on the
+    // same random programs and commands as above.
+    let freed = 0;
+    fc.assert(
+      fc.property(options, fc.array(program, { minLength: 1, maxLength: 4 }), fc.array(cmd, { minLength: 1, maxLength: 12 }), (o, progs, cmds) => {
+        const quiet = { ...o, trace: false };
+        const w = createMachine(quiet, { impl: 'wasm' });
+        const t = createMachine(quiet, { impl: 'ts' });
+        for (let c = 0; c < o.nrCpus!; c++) {
+          expect(outcome(() => w.loadProgram(c, progs[c % progs.length]))).toBe(outcome(() => t.loadProgram(c, progs[c % progs.length])));
+        }
+        for (const c of cmds) {
+          expect(apply(w, c, progs), JSON.stringify(c)).toBe(apply(t, c, progs));
+          if (w.failure()) break;
+        }
+        expect(state(w)).toEqual(state(t));
+        freed += w.stats().total.kfree;
+      }),
+      { numRuns: Number(process.env.WORKLOAD_RUNS ?? 500), seed: SEED + 1 },
+    );
+    expect(freed, `objects freed over the sequences (SEED=${SEED + 1})`).toBeGreaterThan(0);
+  });
 });
