@@ -8,6 +8,7 @@ import { describeEvent } from './describe.js';
 import { RcuError } from './errors.js';
 import { formatResult, statsCsv } from './report.js';
 import { htmlReport, reviewCharts, runCharts } from './html.js';
+import { compare } from './compare.js';
 import { formatReview, REVIEW_VARIANTS, runReview } from './review.js';
 import { caseScenario, explore, mergeReports, parseReplay, replayString, type ExploreOptions, type ExploreReport } from './explore.js';
 import { exploreOnWorkers, exploreWorkerMain, isExploreWorker } from './parallel.js';
@@ -262,17 +263,10 @@ program
   .option('--set <key=value>', 'override a machine option (repeatable)', parseSet, {})
   .option('--workload <key=value>', 'override a workload parameter (repeatable)', parseSet, {})
   .action((name: string, opts: { seed?: number; set: Record<string, unknown>; workload: Record<string, unknown> }) => {
-    // The trace digest covers every event even with a 1-event ring: compare traces, not just stats.
-    const doc = loadScenario(name, { traceCapacity: 1, ...opts.set, trace: true }, opts.seed, opts.workload);
-    const rows = (['wasm', 'ts'] as const).map((impl) => {
-      const t0 = performance.now();
-      const r = runWithProgress(doc, impl);
-      return { r, ms: performance.now() - t0 };
-    });
-    for (const { r, ms } of rows) console.log(`${r.impl.padEnd(4)}  ${ms.toFixed(0).padStart(7)} ms  digest ${r.digest.toString(16)}  ${r.summary ?? ''}`);
-    const agree = JSON.stringify(rows[0].r.stats) === JSON.stringify(rows[1].r.stats) && rows[0].r.digest === rows[1].r.digest;
-    console.log(agree ? 'machines agree' : 'MACHINES DISAGREE');
-    if (!agree) process.exitCode = 1;
+    const c = compare(loadScenario(name, opts.set, opts.seed, opts.workload));
+    for (const r of [c.wasm, c.ts]) console.log(`${r.impl.padEnd(4)}  ${r.ms.toFixed(0).padStart(7)} ms  digest ${r.digest.toString(16)}  ${r.summary ?? ''}`);
+    console.log(c.agree ? 'machines agree (every event, counter, failure and memory figure)' : `MACHINES DISAGREE:\n  ${c.differences.join('\n  ')}`);
+    if (!c.agree) process.exitCode = 1;
   });
 
 function printDemo(r: ReturnType<typeof runSubstrateDemo>, otherImpl: string, agree: boolean): void {

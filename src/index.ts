@@ -6,6 +6,7 @@ export { encodeProgram } from './program.js';
 export { resolveScenario, runScenario, rcuscaleProgram, type Scenario, type ScenarioResult, type RunScenarioOptions, type ResolvedScenario } from './scenario.js';
 export { BUILTIN_SCENARIOS } from './scenarios/index.js';
 export { rcuSeqDiff } from './rcuscale.js';
+export { compare, diffResults, type CompareResult } from './compare.js';
 export { formatResult, LAT_GP_LABELS, LAT_J_LABELS, latencyHistogram, latencyMean, latencyQuantile, statsCsv } from './report.js';
 export { formatReview, REVIEW_VARIANTS, reviewScenario, reviewTable, runReview, type ReviewRow, type ReviewVariant } from './review.js';
 export { NOLOCK_HANDLER } from './scenarios/index.js';
