@@ -113,6 +113,35 @@ function premature_in_batch(cpu: u32, head: u32, freed: u32, stat: Stat, obj: u3
 }
 
 /**
+ * One object of a batch free (kfree_records, kfree_list), `freed` objects into it: the per-object
+ * rules of kfree_internal, pushed on the free list in front of `head`. The caller has read the
+ * object's rcu_head.next already. True if the free was premature.
+ */
+@inline function batch_free_one(cpu: u32, obj: u32, head: u32, freed: u32, stat: Stat): bool {
+  const sp = obj_snap_ptr(obj);
+  const snap = load<u32>(sp);
+  const done = poll_state_synchronize_rcu(snap);
+  if (!done && chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, freed, stat, obj);
+  count_latency(cpu, obj, snap, done);
+  store<u8>(obj_state_ptr(obj), OBJ_FREE);
+  store<u32>(sp, 0);
+  rcu_head_of(obj).next = head;
+  emit(cpu, Ev.Kfree, obj, 0, 0);
+  return !done;
+}
+
+/** The end of a batch free of n objects, `head` the new free list: the counts, added once. */
+@inline function batch_free_end(cpu: u32, head: u32, n: u32, premature: u32, stat: Stat): void {
+  free_head = head;
+  objs_in_use -= n;
+  note_waiting_peak();
+  queued_sub(n);
+  if (premature) stat_add(cpu, Stat.prematureFree, premature);
+  stat_add(cpu, Stat.kfree, n);
+  stat_add(cpu, stat, n);
+}
+
+/**
  * kfree_bulk(): the internal free of n queued records (object ids at `records`), in index order;
  * the same per-object rules as kfree_internal, with kfree and `stat` (the caller's per-object
  * counter) added once.
@@ -122,27 +151,10 @@ export function kfree_records(cpu: u32, records: usize, n: u32, stat: Stat): voi
   let head = free_head;
   for (let i: u32 = 0; i < n; i++) {
     const obj = load<u32>(records + (i << 2));
-    const sp = obj_snap_ptr(obj);
-    const snap = load<u32>(sp);
-    const done = poll_state_synchronize_rcu(snap);
-    if (!done) {
-      if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, i, stat, obj);
-      premature++;
-    }
-    count_latency(cpu, obj, snap, done);
-    store<u8>(obj_state_ptr(obj), OBJ_FREE);
-    store<u32>(sp, 0);
-    rcu_head_of(obj).next = head;
+    if (batch_free_one(cpu, obj, head, i, stat)) premature++;
     head = obj;
-    emit(cpu, Ev.Kfree, obj, 0, 0);
   }
-  free_head = head;
-  objs_in_use -= n;
-  note_waiting_peak();
-  queued_sub(n);
-  if (premature) stat_add(cpu, Stat.prematureFree, premature);
-  stat_add(cpu, Stat.kfree, n);
-  stat_add(cpu, stat, n);
+  batch_free_end(cpu, head, n, premature, stat);
 }
 
 /**
@@ -155,31 +167,13 @@ export function kfree_list(cpu: u32, obj: u32, stat: Stat): u32 {
   let n: u32 = 0;
   let head = free_head;
   while (obj != NIL) {
-    const h = rcu_head_of(obj);
-    const next = h.next;
-    const sp = obj_snap_ptr(obj);
-    const snap = load<u32>(sp);
-    const done = poll_state_synchronize_rcu(snap);
-    if (!done) {
-      if (chk_on(CheckRule.PrematureFree)) premature_in_batch(cpu, head, n, stat, obj);
-      premature++;
-    }
-    count_latency(cpu, obj, snap, done);
-    store<u8>(obj_state_ptr(obj), OBJ_FREE);
-    store<u32>(sp, 0);
-    h.next = head;
+    const next = rcu_head_of(obj).next;
+    if (batch_free_one(cpu, obj, head, n, stat)) premature++;
     head = obj;
-    emit(cpu, Ev.Kfree, obj, 0, 0);
     n++;
     obj = next;
   }
-  free_head = head;
-  objs_in_use -= n;
-  note_waiting_peak();
-  queued_sub(n);
-  if (premature) stat_add(cpu, Stat.prematureFree, premature);
-  stat_add(cpu, Stat.kfree, n);
-  stat_add(cpu, stat, n);
+  batch_free_end(cpu, head, n, premature, stat);
   return n;
 }
 

@@ -12,6 +12,15 @@ export function thrown(f: () => unknown): unknown {
   return undefined;
 }
 
+/** What a command returned (as JSON) or threw (name and message): equal strings on both machines. */
+export function outcome(fn: () => unknown): string {
+  try {
+    return JSON.stringify(fn() ?? null);
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
 /** f throws an RcuError (not a failure) with this code and exactly this message. */
 export function refuses(f: () => unknown, code: string, message: string): void {
   const e = thrown(f);

@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RcuMachineFailure } from '../../src/errors.js';
 import { createMachine } from '../../src/index.js';
+import { inNmi, inProbe } from '../../src/hooks.js';
+import { outcome } from '../helpers/errors.js';
 import { POINT_NAMES } from '../../src/points.js';
 import type { InjectOptions, MachineOptions, PointName, ProgramOp, RcuMachine } from '../../src/types.js';
 
@@ -74,14 +76,6 @@ const cmd: fc.Arbitrary<Cmd> = fc.tuple(
   fc.integer({ min: 0, max: 400 }),
 );
 
-function outcome(fn: () => unknown): string {
-  try {
-    return JSON.stringify(fn() ?? null);
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
-
 /**
  * A nested command's outcome; a machine failure propagates (a hook that swallowed it would leave
  * the outer command to go on in a poisoned machine: the two machines need not agree on that).
@@ -101,24 +95,10 @@ function hookBody(b: number, log: string[]) {
     log.push(`${hit.cpu}:${hit.point}:${hit.hit}`);
     switch (b % 6) {
       case 0: // an NMI by hand: kfree_rcu_nolock of a fresh object
-        log.push(nested(() => {
-          mm.enter(hit.cpu, 'nmi');
-          try {
-            mm.kfreeRcuNolock(hit.cpu, mm.kmalloc(hit.cpu));
-          } finally {
-            if (!mm.failure()) mm.exit(hit.cpu);
-          }
-        }));
+        log.push(nested(() => inNmi(mm, hit.cpu, () => mm.kfreeRcuNolock(hit.cpu, mm.kmalloc(hit.cpu)))));
         return;
       case 1: // plain kfree_rcu from a probe: may deadlock on krc.lock
-        log.push(nested(() => {
-          mm.enter(hit.cpu, 'probe');
-          try {
-            mm.kfreeRcu(hit.cpu, mm.kmalloc(hit.cpu));
-          } finally {
-            if (!mm.failure()) mm.exit(hit.cpu);
-          }
-        }));
+        log.push(nested(() => inProbe(mm, hit.cpu, () => mm.kfreeRcu(hit.cpu, mm.kmalloc(hit.cpu)))));
         return;
       case 2: // refused inside a hook
         log.push(nested(() => mm.advance(1)), nested(() => mm.run(1)), nested(() => mm.synchronizeRcu(hit.cpu)));

@@ -2,15 +2,8 @@
 // messages, the slice bound's Invariant failure, queries after poisoning, kernel-object handles.
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../../src/index.js';
+import { outcome } from '../helpers/errors.js';
 import type { MachineOptions, RcuMachine } from '../../src/types.js';
-
-function outcome(fn: () => unknown): string {
-  try {
-    return JSON.stringify(fn() ?? null);
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
 
 function both(options: MachineOptions, script: (m: RcuMachine) => unknown[]): void {
   const w = createMachine(options, { impl: 'wasm' });

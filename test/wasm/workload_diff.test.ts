@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../../src/index.js';
+import { outcome } from '../helpers/errors.js';
 import type { MachineOptions, ProgramOp, RcuMachine } from '../../src/types.js';
 
 const simple = fc.constantFrom<ProgramOp['op']>(
@@ -53,14 +54,6 @@ const cmd: fc.Arbitrary<Cmd> = fc.tuple(
   fc.integer({ min: 0, max: 3 }),
   fc.integer({ min: 0, max: 400 }),
 );
-
-function outcome(fn: () => unknown): string {
-  try {
-    return JSON.stringify(fn() ?? null);
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
 
 function apply(m: RcuMachine, [kind, a, b]: Cmd, progs: ProgramOp[][]): string {
   const cpu = a % m.options.nrCpus;
