@@ -166,7 +166,7 @@ function op_fail(cpu: u32, p: Prog, obj: u32, st: Status): Status {
 }
 
 /** kvfree_rcu headless from a program: returns the cost; may block the program. */
-function op_kvfree_rcu(cpu: u32, p: Prog, obj: u32): u64 {
+function kvfree_rcu_from_program(cpu: u32, p: Prog, obj: u32): u64 {
   const r = kvfree_call_rcu(cpu, obj, true);
   const cost = kv_page_allocated ? cost_kfree_rcu + cost_page_alloc : cost_kfree_rcu;
   if (r == KV_INLINE) { // synchronize_rcu(): the program blocks instead of ticking here
@@ -198,6 +198,79 @@ function mem_sample(p: Prog, period: u32): void {
 let op_cost: u64 = 0;
 /** The command a failing op reports (kfree_rcu_mix: the form drawn). */
 let failed_op: u32 = 0;
+
+// -- the object ops (docs/model.md §14.1) ----------------------------------------------------------
+// One definition each, inlined both into exec_op() (every program and handler op) and into
+// run_slice's loop (a task program's slice, obj in a local): the checks in the model's order, then
+// the kernel call; the op's cost in op_cost. The caller handles a missing obj (the op does nothing)
+// and clears its obj register when the op returns Ok. `hot` (compile-time): inline
+// kvfree_call_rcu() itself (run_slice); `quiet` as in run_slice_quiet.
+
+/** call_rcu(), and kfree_rcu() without batching, are not NMI- or probe-safe. */
+@inline function in_nmi_or_probe(cpu: u32): bool {
+  const ctx = cpu_ctx(cpu);
+  return ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe;
+}
+
+@inline function op_kfree_rcu(cpu: u32, c: Cpu, obj: u32, hot: bool, quiet: bool): Status {
+  if (c.idle) return Status.CpuIdle;
+  if (!batched && in_nmi_or_probe(cpu)) return Status.BadContext;
+  const st = obj_allocated(obj, Status.NotAllocated);
+  if (st) return st;
+  if (hot) kvfree_call_rcu_inline(cpu, obj, false, false, quiet);
+  else kvfree_call_rcu(cpu, obj, false);
+  op_cost = cost_kfree_rcu;
+  return Status.Ok;
+}
+
+@inline function op_kvfree_rcu(cpu: u32, c: Cpu, p: Prog, obj: u32): Status {
+  if (c.idle) return Status.CpuIdle;
+  if (!quiescent_here(cpu)) return Status.BadContext;
+  const st = obj_allocated(obj, Status.NotAllocated);
+  if (st) return st;
+  op_cost = kvfree_rcu_from_program(cpu, p, obj);
+  return Status.Ok;
+}
+
+/** The form kfree_rcu_mix drew (the op its error reports). */
+let mix_op: u32 = 0;
+
+/** rcuscale's kfree_rcu_test_single + double: the form is drawn first, before any check. */
+@inline function op_kfree_rcu_mix(cpu: u32, c: Cpu, p: Prog, obj: u32, hot: bool, quiet: bool): Status {
+  const headless = (prng_next() & 0x800) != 0;
+  mix_op = headless ? <u32>Op.KvfreeRcu : <u32>Op.KfreeRcu;
+  return headless ? op_kvfree_rcu(cpu, c, p, obj) : op_kfree_rcu(cpu, c, obj, hot, quiet);
+}
+
+@inline function op_kfree_rcu_nolock(cpu: u32, c: Cpu, obj: u32): Status {
+  if (c.idle) return Status.CpuIdle;
+  const st = obj_allocated(obj, Status.NotAllocated);
+  if (st) return st;
+  kfree_rcu_nolock(cpu, obj);
+  op_cost = cost_kfree_rcu;
+  return Status.Ok;
+}
+
+/** call_rcu of an allocated object, or of one taken off an llist (still queued). */
+@inline function op_call_rcu(cpu: u32, c: Cpu, obj: u32): Status {
+  if (c.idle) return Status.CpuIdle;
+  if (in_nmi_or_probe(cpu)) return Status.BadContext;
+  const s = load<u8>(obj_state_ptr(obj));
+  if (s == OBJ_FREE) return Status.NotAllocated;
+  if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) return Status.AlreadyQueued;
+  call_rcu(cpu, obj);
+  op_cost = cost_kfree_rcu;
+  return Status.Ok;
+}
+
+@inline function op_kfree(cpu: u32, c: Cpu, obj: u32): Status {
+  if (c.idle) return Status.CpuIdle;
+  const st = obj_allocated(obj, Status.DoubleFree);
+  if (st) return st;
+  kfree_allocated(cpu, obj);
+  op_cost = cost_kfree;
+  return Status.Ok;
+}
 /**
  * Executes the op at f.pc (a task program's Prog or a handler frame, docs/model.md §14.1, §16.1)
  * on `cpu`, advancing f.pc and updating f.obj; leaves its cost in op_cost. Returns the op's typed
@@ -233,90 +306,24 @@ let failed_op: u32 = 0;
       cost = cost_kmalloc;
       break;
     }
-    case Op.KfreeRcu: {
-      if (obj == NIL) break;
-      if (c.idle) { st = Status.CpuIdle; break; }
-      if (!batched) {
-        const ctx = cpu_ctx(cpu);
-        if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-      }
-      st = obj_allocated(obj, Status.NotAllocated);
-      if (st) break;
-      f.obj = NIL;
-      kvfree_call_rcu(cpu, obj, false);
-      cost = cost_kfree_rcu;
-      break;
-    }
-    case Op.KfreeRcuNolock: {
-      if (obj == NIL) break;
-      if (c.idle) { st = Status.CpuIdle; break; }
-      st = obj_allocated(obj, Status.NotAllocated);
-      if (st) break;
-      f.obj = NIL;
-      kfree_rcu_nolock(cpu, obj);
-      cost = cost_kfree_rcu;
-      break;
-    }
-    case Op.KvfreeRcu: {
-      if (obj == NIL) break;
-      if (c.idle) { st = Status.CpuIdle; break; }
-      if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
-      st = obj_allocated(obj, Status.NotAllocated);
-      if (st) break;
-      f.obj = NIL;
-      cost = op_kvfree_rcu(cpu, f, obj);
-      break;
-    }
-    case Op.KfreeRcuMix: {
-      if (obj == NIL) break;
-      const headless = (prng_next() & 0x800) != 0; // drawn before any check
-      if (c.idle) {
-        op = headless ? <u32>Op.KvfreeRcu : <u32>Op.KfreeRcu;
-        st = Status.CpuIdle;
-        break;
-      }
-      if (headless) {
-        op = <u32>Op.KvfreeRcu;
-        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
-        st = obj_allocated(obj, Status.NotAllocated);
-        if (st) break;
-        f.obj = NIL;
-        cost = op_kvfree_rcu(cpu, f, obj);
-      } else {
-        op = <u32>Op.KfreeRcu;
-        if (!batched) {
-          const ctx = cpu_ctx(cpu);
-          if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-        }
-        st = obj_allocated(obj, Status.NotAllocated);
-        if (st) break;
-        f.obj = NIL;
-        kvfree_call_rcu(cpu, obj, false);
-        cost = cost_kfree_rcu;
-      }
-      break;
-    }
-    case Op.CallRcu: {
-      if (obj == NIL) break;
-      if (c.idle) { st = Status.CpuIdle; break; }
-      const ctx = cpu_ctx(cpu);
-      if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-      const s = load<u8>(obj_state_ptr(obj));
-      if (s == OBJ_FREE) { st = Status.NotAllocated; break; }
-      if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) { st = Status.AlreadyQueued; break; }
-      f.obj = NIL;
-      call_rcu(cpu, obj);
-      cost = cost_kfree_rcu;
-      break;
-    }
+    case Op.KfreeRcu:
+    case Op.KvfreeRcu:
+    case Op.KfreeRcuMix:
+    case Op.KfreeRcuNolock:
+    case Op.CallRcu:
     case Op.Kfree: {
       if (obj == NIL) break;
-      if (c.idle) { st = Status.CpuIdle; break; }
-      st = obj_allocated(obj, Status.DoubleFree);
+      switch (op) {
+        case Op.KfreeRcu: st = op_kfree_rcu(cpu, c, obj, false, false); break;
+        case Op.KvfreeRcu: st = op_kvfree_rcu(cpu, c, f, obj); break;
+        case Op.KfreeRcuMix: st = op_kfree_rcu_mix(cpu, c, f, obj, false, false); op = mix_op; break;
+        case Op.KfreeRcuNolock: st = op_kfree_rcu_nolock(cpu, c, obj); break;
+        case Op.CallRcu: st = op_call_rcu(cpu, c, obj); break;
+        default: st = op_kfree(cpu, c, obj);
+      }
       if (st) break;
       f.obj = NIL;
-      kfree_allocated(cpu, obj);
-      cost = cost_kfree;
+      cost = op_cost;
       break;
     }
     case Op.RcuReadLock: {
@@ -501,14 +508,16 @@ function run_slice_any(cpu: u32, B: u64): Status {
       start_gp = gp_seq;
     }
     const opStart = timed_clock;
+    const opPc = pc;
     const w = words + (pc << 2);
     let op = load<u32>(w);
     const arg = load<u32>(w, 4);
     if (has_task_op_point(op, obj)) point(cpu, <u32>Point.TaskOp, quiet);
     pc += 2;
     let cost: u64 = 0;
-    // Checked ops test CpuIdle first (an interactive setIdle between runs); loop, end, mem_sample
-    // and ops on a missing obj are never checked.
+    // The ops of rcuscale's kfree loop are dispatched here, with obj in a local; every other op goes
+    // to exec_op(). Both use the same op_* definitions. Checked ops test CpuIdle first (an
+    // interactive setIdle between runs); loop, end and ops on a missing obj are never checked.
     switch (op) {
       case Op.Kmalloc:
       case Op.Vmalloc: {
@@ -522,89 +531,29 @@ function run_slice_any(cpu: u32, B: u64): Status {
         cost = cost_kmalloc;
         break;
       }
-      case Op.KfreeRcu: {
+      case Op.KfreeRcu: { // the rcuscale hot path: kvfree_call_rcu inlined here
         if (obj == NIL) break;
-        if (c.idle) { st = Status.CpuIdle; break; }
-        if (!batched) {
-          const ctx = cpu_ctx(cpu);
-          if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-        }
-        st = obj_allocated(obj, Status.NotAllocated);
+        st = op_kfree_rcu(cpu, c, obj, true, quiet);
         if (st) break;
-        kvfree_call_rcu_inline(cpu, obj, false, false, quiet); // the rcuscale hot path: inlined here
         obj = NIL;
-        cost = cost_kfree_rcu;
-        break;
-      }
-      case Op.KfreeRcuNolock: {
-        if (obj == NIL) break;
-        if (c.idle) { st = Status.CpuIdle; break; }
-        st = obj_allocated(obj, Status.NotAllocated);
-        if (st) break;
-        kfree_rcu_nolock(cpu, obj);
-        obj = NIL;
-        cost = cost_kfree_rcu;
-        break;
-      }
-      case Op.KvfreeRcu: {
-        if (obj == NIL) break;
-        if (c.idle) { st = Status.CpuIdle; break; }
-        if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
-        st = obj_allocated(obj, Status.NotAllocated);
-        if (st) break;
-        cost = op_kvfree_rcu(cpu, p, obj);
-        obj = NIL;
+        cost = op_cost;
         break;
       }
       case Op.KfreeRcuMix: {
         if (obj == NIL) break;
-        const headless = (prng_next() & 0x800) != 0; // drawn before any check
-        if (c.idle) {
-          op = headless ? <u32>Op.KvfreeRcu : <u32>Op.KfreeRcu;
-          st = Status.CpuIdle;
-          break;
-        }
-        if (headless) {
-          op = <u32>Op.KvfreeRcu;
-          if (!quiescent_here(cpu)) { st = Status.BadContext; break; }
-          st = obj_allocated(obj, Status.NotAllocated);
-          if (st) break;
-          cost = op_kvfree_rcu(cpu, p, obj);
-        } else {
-          op = <u32>Op.KfreeRcu;
-          if (!batched) {
-            const ctx = cpu_ctx(cpu);
-            if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-          }
-          st = obj_allocated(obj, Status.NotAllocated);
-          if (st) break;
-          kvfree_call_rcu(cpu, obj, false);
-          cost = cost_kfree_rcu;
-        }
-        obj = NIL;
-        break;
-      }
-      case Op.CallRcu: {
-        if (obj == NIL) break;
-        if (c.idle) { st = Status.CpuIdle; break; }
-        const ctx = cpu_ctx(cpu);
-        if (ctx == <u32>Ctx.Nmi || ctx == <u32>Ctx.Probe) { st = Status.BadContext; break; }
-        const s = load<u8>(obj_state_ptr(obj));
-        if (s == OBJ_FREE) { st = Status.NotAllocated; break; }
-        if (s != OBJ_ALLOCATED && s != OBJ_QUEUED) { st = Status.AlreadyQueued; break; }
-        call_rcu(cpu, obj);
-        obj = NIL;
-        cost = cost_kfree_rcu;
-        break;
-      }
-      case Op.Kfree: {
-        if (obj == NIL) break;
-        if (c.idle) { st = Status.CpuIdle; break; }
-        st = obj_allocated(obj, Status.DoubleFree);
+        st = op_kfree_rcu_mix(cpu, c, p, obj, true, quiet);
+        op = mix_op;
         if (st) break;
-        kfree_allocated(cpu, obj);
         obj = NIL;
-        cost = cost_kfree;
+        cost = op_cost;
+        break;
+      }
+      case Op.CallRcu: { // rcuscale's kfree_by_call_rcu
+        if (obj == NIL) break;
+        st = op_call_rcu(cpu, c, obj);
+        if (st) break;
+        obj = NIL;
+        cost = op_cost;
         break;
       }
       case Op.Loop: {
@@ -623,19 +572,20 @@ function run_slice_any(cpu: u32, B: u64): Status {
         else p.depth--;
         break;
       }
-      default: { // the rest (rcu_read_*, cond_resched, sleep, mem_sample): the shared executor
-        p.pc = pc - 2;
+      default: { // every other op: the shared executor
+        p.pc = opPc;
         p.obj = obj;
         st = exec_op_task(cpu, c, p, words);
         op = failed_op;
         pc = p.pc;
+        obj = p.obj;
         cost = op_cost;
       }
     }
     if (st) {
       failed_op = op;
       st = op_fail(cpu, p, obj, st);
-      pc -= 2;
+      pc = opPc; // the failing op had no effect
       break;
     }
     const endAt = opStart + cost;
