@@ -92,7 +92,7 @@ export { cmd_shrink as shrink } from './page_cache';
 // workloads (docs/model.md §14)
 export {
   cmd_load_program as load_program, cmd_run as run, run_info, RUN_INFO_F64, run_err_cpu, run_err_op,
-  run_err_obj, PROGRAM_SLICE_OPS_MAX,
+  run_err_obj, PROGRAM_SLICE_OPS_MAX, quiet_slices,
 } from './workload';
 
 // kfree_rcu_nolock and injection (docs/model.md §15-§16)

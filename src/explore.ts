@@ -121,6 +121,8 @@ export interface ExploreReport {
   pointHits: number;
   seconds: number;
   schedulesPerSecond: number;
+  /** How many shard reports mergeReports() joined into this one (absent: one unsharded run). */
+  shards?: number;
 }
 
 /** xorshift32 for choosing what to explore (not the machine's PRNG). */
@@ -234,5 +236,6 @@ export function mergeReports(reports: ExploreReport[], seconds: number, stopOnVi
     pointHits: reports[0].pointHits,
     seconds,
     schedulesPerSecond: runs / Math.max(seconds, 1e-9),
+    shards: reports.reduce((a, r) => a + (r.shards ?? 1), 0),
   };
 }

@@ -55,6 +55,8 @@ describe('kfree-rcu-sim command line', () => {
     const two = cli(...args, '--workers', '2');
     expect(two.status).toBe(1);
     const workers = JSON.parse(two.stdout);
+    expect(one.shards).toBeUndefined();
+    expect(workers.shards).toBe(2); // two worker threads reported
     expect(workers.runs).toBe(one.runs);
     expect(workers.outcomes).toEqual(one.outcomes);
     expect(workers.violations.map((v: { replay: string }) => v.replay)).toEqual(one.violations.map((v: { replay: string }) => v.replay));
@@ -65,6 +67,7 @@ describe('kfree-rcu-sim command line', () => {
       return f;
     });
     const merged = JSON.parse(cli('merge', ...files, '--all', '--json').stdout);
+    expect(merged.shards).toBe(2);
     expect(merged.runs).toBe(one.runs);
     expect(merged.outcomes).toEqual(one.outcomes);
     expect(merged.violations.map((v: { ordinal: number }) => v.ordinal)).toEqual(one.violations.map((v: { ordinal: number }) => v.ordinal));

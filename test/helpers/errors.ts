@@ -21,6 +21,11 @@ export function outcome(fn: () => unknown): string {
   }
 }
 
+/** Slices a Wasm machine ran in its quiet copy of the slice loop (assembly/workload.ts; a test probe). */
+export function quietSlices(m: unknown): number {
+  return (m as { x: { quiet_slices: { value: number } } }).x.quiet_slices.value;
+}
+
 /** f throws an RcuError (not a failure) with this code and exactly this message. */
 export function refuses(f: () => unknown, code: string, message: string): void {
   const e = thrown(f);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario, type Scenario } from '../../src/index.js';
 import type { MachineOptions } from '../../src/types.js';
+import { quietSlices } from '../helpers/errors.js';
 
 const workloads = [
   { kfree_rcu_test_double: true },
@@ -27,7 +28,9 @@ describe('the quiet slice (trace off, nothing at the points)', () => {
     for (const o of optionSets) {
       it(`${JSON.stringify(w)} ${JSON.stringify(o)}`, () => {
         const key = (trace: boolean, impl: 'wasm' | 'ts') => {
-          const r = runScenario(scenario(w, o, trace), { impl });
+          let m: unknown;
+          const r = runScenario(scenario(w, o, trace), { impl, onMachine: (mm) => (m = mm) });
+          if (impl === 'wasm') expect(quietSlices(m) > 0, 'the quiet copy ran').toBe(!trace);
           return { run: r.run, jiffies: r.jiffies, stats: r.stats, completed: r.completed, batches: r.batches,
             footprintBytes: r.footprintBytes, leftAfterBarrier: r.leftAfterBarrier };
         };

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../../src/index.js';
-import { outcome } from '../helpers/errors.js';
+import { outcome, quietSlices } from '../helpers/errors.js';
 import type { MachineOptions, ProgramOp, RcuMachine } from '../../src/types.js';
 
 const simple = fc.constantFrom<ProgramOp['op']>(
@@ -115,6 +115,7 @@ describe('workloads: Wasm core vs TS baseline', () => {
     // run() slice of the Wasm core takes run_slice_quiet: this compares it with the baseline on the
     // same random programs and commands as above.
     let freed = 0;
+    let quietSliceCount = 0;
     fc.assert(
       fc.property(options, fc.array(program, { minLength: 1, maxLength: 4 }), fc.array(cmd, { minLength: 1, maxLength: 12 }), (o, progs, cmds) => {
         const quiet = { ...o, trace: false };
@@ -129,9 +130,11 @@ describe('workloads: Wasm core vs TS baseline', () => {
         }
         expect(state(w)).toEqual(state(t));
         freed += w.stats().total.kfree;
+        quietSliceCount += quietSlices(w);
       }),
       { numRuns: Number(process.env.WORKLOAD_RUNS ?? 500), seed: SEED + 1 },
     );
     expect(freed, `objects freed over the sequences (SEED=${SEED + 1})`).toBeGreaterThan(0);
+    expect(quietSliceCount, 'slices run by the quiet copy').toBeGreaterThan(0);
   });
 });
